@@ -1,0 +1,1 @@
+"""The build: YAML entries -> RDF -> SHACL validation -> the published dataset."""

@@ -1,0 +1,470 @@
+"""Reading the editors' YAML: the only module that imports `yaml`.
+
+Every value keeps the line it came from, so any later problem (a SHACL violation
+included) can name `data/<file>.yaml:<line>`. Loading is safe (no tags, no anchors
+or aliases, no duplicate keys), and the shape of each file is checked against a
+small declarative schema with did-you-mean suggestions for unknown keys and
+concept names.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import difflib
+import re
+import unicodedata
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from .problems import DataError, Problem
+
+MAX_FILE_BYTES = 1_000_000
+
+
+class LMap(dict):
+    """A YAML mapping that remembers its own line and the line of each key."""
+
+    line: int = 0
+    key_lines: dict
+
+
+class LList(list):
+    """A YAML sequence that remembers its own line and the line of each item."""
+
+    line: int = 0
+    item_lines: list
+
+
+class _Refused(yaml.YAMLError):
+    def __init__(self, line: int, fi: str, en: str):
+        super().__init__(en)
+        self.line, self.fi, self.en = line, fi, en
+
+
+_PLAIN_TAGS = {
+    "tag:yaml.org,2002:str", "tag:yaml.org,2002:int", "tag:yaml.org,2002:float",
+    "tag:yaml.org,2002:bool", "tag:yaml.org,2002:null", "tag:yaml.org,2002:map",
+    "tag:yaml.org,2002:seq", "tag:yaml.org,2002:timestamp",
+}
+
+
+class _Loader(yaml.SafeLoader):
+    """SafeLoader that keeps lines and refuses aliases, explicit tags and duplicate keys."""
+
+    def compose_node(self, parent, index):
+        if self.check_event(yaml.AliasEvent):
+            event = self.peek_event()
+            raise _Refused(event.start_mark.line + 1,
+                           "YAML-viittauksia (&ankkuri / *alias) ei sallita",
+                           "YAML anchors and aliases (&anchor / *alias) are not allowed")
+        return super().compose_node(parent, index)
+
+    def construct_object(self, node, deep=False):
+        if node.tag not in _PLAIN_TAGS:
+            raise _Refused(node.start_mark.line + 1,
+                           f"tunniste {node.tag} ei ole sallittu; kirjoita arvo tavallisena tekstinä",
+                           f"tag {node.tag} is not allowed; write the value as plain text")
+        return super().construct_object(node, deep=deep)
+
+    def construct_yaml_map(self, node):
+        data = LMap()
+        data.line = node.start_mark.line + 1
+        data.key_lines = {}
+        yield data
+        for key_node, value_node in node.value:
+            key = self.construct_object(key_node, deep=True)
+            if not isinstance(key, str):
+                raise _Refused(key_node.start_mark.line + 1, "avaimen pitää olla tekstiä", "a key must be text")
+            if key in data:
+                raise _Refused(key_node.start_mark.line + 1,
+                               f"avain '{key}' toistuu (ensin rivillä {data.key_lines[key]})",
+                               f"key '{key}' appears twice (first on line {data.key_lines[key]})")
+            data[key] = self.construct_object(value_node, deep=True)
+            data.key_lines[key] = key_node.start_mark.line + 1
+
+    def construct_yaml_seq(self, node):
+        data = LList()
+        data.line = node.start_mark.line + 1
+        data.item_lines = [child.start_mark.line + 1 for child in node.value]
+        yield data
+        data.extend(self.construct_sequence(node, deep=True))
+
+
+_Loader.add_constructor("tag:yaml.org,2002:map", _Loader.construct_yaml_map)
+_Loader.add_constructor("tag:yaml.org,2002:seq", _Loader.construct_yaml_seq)
+
+
+def parse_yaml(text: str, file: str) -> Any:
+    """Parse one YAML document safely, or raise `DataError` naming the file and line."""
+    try:
+        return yaml.load(text, Loader=_Loader)  # noqa: S506 - _Loader is a SafeLoader
+    except _Refused as exc:
+        raise DataError([Problem(file, exc.line, "(yaml)", exc.fi, exc.en)]) from None
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark else 1
+        what = (exc.problem or "syntax error").strip()
+        raise DataError([Problem(file, line, "(yaml)",
+                                 f"YAML-syntaksivirhe: {what}; tarkista sisennys ja lainausmerkit",
+                                 f"YAML syntax error: {what}; check the indentation and quotes")]) from None
+    except yaml.YAMLError as exc:  # pragma: no cover - every PyYAML error is marked in practice
+        raise DataError([Problem(file, 1, "(yaml)", f"YAML-virhe: {exc}", f"YAML error: {exc}")]) from None
+
+
+# --- the schema of each kind of file -------------------------------------------------------
+
+@dataclasses.dataclass(frozen=True)
+class Field:
+    """What one key holds: a kind (text, int, ...), a concept scheme, a nested map or a list."""
+
+    kind: str  # text | int | number | bool | slug | url | concept | map | list | langtext | langlist
+    required: bool = False
+    scheme: str | None = None
+    fields: dict | None = None  # for map
+    item: "Field | None" = None  # for list
+    nullable: bool = False
+
+
+def F(kind, required=False, **kw) -> Field:
+    """Shorthand for a `Field`."""
+    return Field(kind, required, **kw)
+
+
+def concept(scheme: str, required=False) -> Field:
+    """A reference to a concept of one scheme, by its id (e.g. `palvelu-tyopari`)."""
+    return Field("concept", required, scheme=scheme)
+
+
+def listof(item: Field, required=False) -> Field:
+    """A list of items of one kind."""
+    return Field("list", required, item=item)
+
+
+def mapof(required=False, **fields) -> Field:
+    """A mapping with known keys."""
+    return Field("map", required, fields=fields)
+
+
+SCHEDULE = mapof(
+    count=F("int", True), per=F("period", True), every=F("int"),
+    qualifier=concept("maarat"), mode=concept("tavat"), text=F("text"),
+)
+HOURS = mapof(
+    min=F("number", True), max=F("number"), unit=concept("yksikot", True),
+    qualifier=concept("maarat"), label=F("text"), text=F("text"),
+)
+ACTIVITY = mapof(
+    id=F("slug", True), organisation=F("slug", True), unit=F("slug"), name=F("text"),
+    heading=F("text", True), kind=concept("ohjelmatyypit"), description=F("text", True),
+    actors=listof(mapof(role=concept("roolit", True), min_age=F("int"), max_age=F("int"),
+                        age_qualifier=concept("maarat"), engagement=concept("osallistumistavat"),
+                        text=F("text"))),
+    target_groups=listof(mapof(group=concept("kohderyhmat", True), min_age=F("int"),
+                               max_age=F("int"), text=F("text"))),
+    areas=listof(concept("alueet")), nationwide=F("bool"), area_note=F("text"),
+    services=listof(mapof(text=F("text", True), concepts=listof(concept("palvelut"), True)), True),
+    training=mapof(
+        description=F("text", True), for_roles=listof(concept("roolit")), hours=listof(HOURS),
+        duration_months=mapof(min=F("int", True), max=F("int")), weekly_hours=F("number"),
+        selection=concept("valintatavat"), provider=F("text"), requirements=F("text"),
+        locations=listof(concept("alueet")),
+    ),
+    support=listof(mapof(
+        text=F("text", True), kinds=listof(concept("tuki"), True), modes=listof(concept("tavat")),
+        given_by=F("text"), applies_to=concept("roolit"), on_demand=F("bool"),
+        schedules=listof(SCHEDULE),
+    )),
+)
+ORGANISATION = mapof(
+    id=F("slug", True), name=F("text", True), alt_names=listof(F("text")), vslj_member=F("bool", True),
+    units=listof(mapof(id=F("slug", True), name=F("text", True))),
+    business_id=F("text"), homepage=F("url"),
+)
+DATASET = mapof(
+    title=F("langtext", True), description=F("langtext", True), keywords=F("langlist"),
+    publisher=F("slug", True), source_page=F("url", True), spatial=concept("alueet"),
+    related=listof(mapof(title=F("text", True), description=F("text"), url=F("url", nullable=True))),
+)
+STATISTICS = listof(mapof(year=F("int", True), actors=F("int", True),
+                          member_organisations=F("int", True), text=F("text", True)), True)
+FAQ = listof(mapof(id=F("slug", True), question=F("text", True),
+                   answer=F("text", True, nullable=True), note=F("text")), True)
+DOCUMENTS = listof(mapof(id=F("slug", True), title=F("text", True), section=F("text"),
+                         url=F("url", True, nullable=True), note=F("text")), True)
+
+FILE_KINDS = {
+    "activities": ACTIVITY, "organisations": ORGANISATION, "dataset.yaml": DATASET,
+    "statistics.yaml": STATISTICS, "faq.yaml": FAQ, "documents.yaml": DOCUMENTS,
+}
+
+PERIODS = {"day": "P1D", "week": "P1W", "month": "P1M", "year": "P1Y"}
+_SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,79}$")
+_URL = re.compile(r"^https?://[^\s<>\"{}|\\^`]+$")
+_KIND_WORDS = {
+    "text": ("tekstiä", "text"), "int": ("kokonaisluku", "a whole number"),
+    "number": ("luku", "a number"), "bool": ("true tai false", "true or false"),
+    "slug": ("tunniste (pienet kirjaimet a–z, numerot ja -)", "an id (lowercase a-z, digits and -)"),
+    "url": ("http(s)-osoite", "an http(s) address"), "map": ("avain: arvo -rakenne", "a mapping of key: value"),
+    "list": ("lista (- alkuiset rivit)", "a list (lines starting with -)"),
+    "langtext": ("kielikohtaiset tekstit (fi:, sv:, en:)", "texts per language (fi:, sv:, en:)"),
+    "langlist": ("kielikohtaiset listat (fi:, sv:, en:)", "lists per language (fi:, sv:, en:)"),
+    "period": ("day, week, month tai year", "day, week, month or year"),
+}
+
+
+@dataclasses.dataclass
+class SourceFile:
+    """One YAML file of the data folder, parsed, with its relative name for messages."""
+
+    path: Path
+    name: str  # e.g. data/activities/finfami.yaml
+    kind: str
+    value: Any
+
+
+class Checker:
+    """Checks parsed YAML against a schema, collecting `Problem`s."""
+
+    def __init__(self, file: str, concepts: dict[str, str]):
+        self.file = file
+        self.concepts = concepts  # concept id -> scheme id
+        self.problems: list[Problem] = []
+
+    def problem(self, line: int, field: str, fi: str, en: str, severity="violation") -> None:
+        """Record one problem."""
+        self.problems.append(Problem(self.file, line, field, fi, en, severity))
+
+    def check(self, value: Any, spec: Field, field: str, line: int) -> None:
+        """Check one value (and everything under it) against its field spec."""
+        if value is None:
+            if spec.nullable:
+                return
+            self.problem(line, field, "arvo puuttuu", "the value is missing")
+            return
+        kind = spec.kind
+        if kind == "map":
+            self._check_map(value, spec, field, line)
+        elif kind == "list":
+            if not isinstance(value, list):
+                self._wrong(value, spec, field, line)
+                return
+            if spec.required and not value:
+                self.problem(line, field, "lista on tyhjä", "the list is empty")
+            lines = getattr(value, "item_lines", [line] * len(value))
+            for i, item in enumerate(value):
+                self.check(item, spec.item, f"{field}[{i + 1}]", lines[i])
+        elif kind in ("langtext", "langlist"):
+            if not isinstance(value, dict):
+                self._wrong(value, spec, field, line)
+                return
+            for lang, text in value.items():
+                at = value.key_lines.get(lang, line) if isinstance(value, LMap) else line
+                if lang not in ("fi", "sv", "en"):
+                    self.problem(at, f"{field}.{lang}", "kielen pitää olla fi, sv tai en",
+                                 "the language must be fi, sv or en")
+                elif kind == "langtext":
+                    self.check(text, F("text"), f"{field}.{lang}", at)
+                else:
+                    self.check(text, listof(F("text")), f"{field}.{lang}", at)
+            if "fi" not in value:
+                self.problem(line, field, "suomenkielinen (fi) teksti puuttuu", "the Finnish (fi) text is missing")
+        elif kind == "concept":
+            self._check_concept(value, spec, field, line)
+        else:
+            self._check_scalar(value, spec, field, line)
+
+    def _check_map(self, value, spec, field, line):
+        if not isinstance(value, dict):
+            self._wrong(value, spec, field, line)
+            return
+        key_lines = getattr(value, "key_lines", {})
+        known = spec.fields
+        for key, item in value.items():
+            at = key_lines.get(key, line)
+            path = f"{field}.{key}" if field else key
+            if key not in known:
+                near = difflib.get_close_matches(key, known, n=1, cutoff=0.6)
+                hint_fi = f"; tarkoititko '{near[0]}'?" if near else f"; sallitut: {', '.join(known)}"
+                hint_en = f"; did you mean '{near[0]}'?" if near else f"; allowed: {', '.join(known)}"
+                self.problem(at, path, f"tuntematon avain '{key}'{hint_fi}", f"unknown key '{key}'{hint_en}")
+                continue
+            self.check(item, known[key], path, at)
+        for key, sub in known.items():
+            if sub.required and key not in value:
+                path = f"{field}.{key}" if field else key
+                self.problem(line, path, f"pakollinen avain '{key}' puuttuu", f"required key '{key}' is missing")
+
+    def _check_concept(self, value, spec, field, line):
+        if not isinstance(value, str):
+            self._wrong(value, spec, field, line)
+            return
+        scheme = self.concepts.get(value)
+        if scheme == spec.scheme:
+            return
+        same_scheme = [c for c, s in self.concepts.items() if s == spec.scheme]
+        near = difflib.get_close_matches(value, same_scheme, n=1, cutoff=0.5)
+        hint_fi = f"; tarkoititko '{near[0]}'?" if near else ""
+        hint_en = f"; did you mean '{near[0]}'?" if near else ""
+        if scheme is None:
+            self.problem(line, field, f"tuntematon käsite '{value}' (luokitus {spec.scheme}){hint_fi}",
+                         f"unknown concept '{value}' (scheme {spec.scheme}){hint_en}")
+        else:
+            self.problem(line, field, f"käsite '{value}' kuuluu luokitukseen {scheme}, ei {spec.scheme}{hint_fi}",
+                         f"concept '{value}' is in scheme {scheme}, not {spec.scheme}{hint_en}")
+
+    def _check_scalar(self, value, spec, field, line):
+        kind = spec.kind
+        ok = {
+            "text": isinstance(value, str),
+            "slug": isinstance(value, str) and bool(_SLUG.match(value)),
+            "url": isinstance(value, str) and bool(_URL.match(value)),
+            "int": isinstance(value, int) and not isinstance(value, bool),
+            "number": isinstance(value, (int, float)) and not isinstance(value, bool),
+            "bool": isinstance(value, bool),
+            "period": value in PERIODS,
+        }[kind]
+        if not ok:
+            self._wrong(value, spec, field, line)
+        elif kind == "text" and not value.strip():
+            self.problem(line, field, "teksti on tyhjä", "the text is empty")
+        elif kind in ("int", "number") and value < 0:
+            self.problem(line, field, "luku ei voi olla negatiivinen", "the number cannot be negative")
+
+    def _wrong(self, value, spec, field, line):
+        fi, en = _KIND_WORDS[spec.kind]
+        shown = repr(value) if not isinstance(value, (dict, list)) else type(value).__name__
+        if len(shown) > 60:
+            shown = shown[:57] + "..."
+        self.problem(line, field, f"arvon pitää olla {fi}, nyt {shown}", f"the value must be {en}, got {shown}")
+
+
+def nfc(value: Any) -> Any:
+    """Every text in Unicode NFC, recursively (editors paste from anywhere)."""
+    if isinstance(value, str):
+        return unicodedata.normalize("NFC", value)
+    if isinstance(value, LMap):
+        out = LMap({k: nfc(v) for k, v in value.items()})
+        out.line, out.key_lines = value.line, value.key_lines
+        return out
+    if isinstance(value, LList):
+        out = LList(nfc(v) for v in value)
+        out.line, out.item_lines = value.line, value.item_lines
+        return out
+    return value
+
+
+def file_kind(relative: Path) -> str | None:
+    """Which schema a data file follows, from where it lies; None for an unknown file."""
+    parts = relative.parts
+    if len(parts) == 2 and parts[0] in ("activities", "organisations"):
+        return parts[0]
+    if len(parts) == 1 and parts[0] in FILE_KINDS:
+        return parts[0]
+    return None
+
+
+def read_data(data_dir: Path, concepts: dict[str, str], label: str = "data") -> list[SourceFile]:
+    """Read and check every YAML file of the data folder; raise `DataError` with all problems."""
+    problems: list[Problem] = []
+    files: list[SourceFile] = []
+    for path in sorted(data_dir.rglob("*")):
+        if path.is_dir() or path.name.startswith("."):
+            continue
+        rel = path.relative_to(data_dir)
+        name = f"{label}/{rel.as_posix()}"
+        if path.suffix not in (".yaml", ".yml"):
+            problems.append(Problem(name, 1, "(file)", "tiedosto ei ole YAML-tiedosto (.yaml)",
+                                    "the file is not a YAML file (.yaml)", "warning"))
+            continue
+        kind = file_kind(rel)
+        if kind is None:
+            problems.append(Problem(name, 1, "(file)",
+                                    "tuntematon tiedosto: merkinnät kuuluvat kansioihin activities/ ja organisations/",
+                                    "unknown file: entries belong in activities/ and organisations/"))
+            continue
+        raw = path.read_bytes()
+        if len(raw) > MAX_FILE_BYTES:
+            problems.append(Problem(name, 1, "(file)", "tiedosto on liian suuri (yli 1 Mt)", "the file is too large (over 1 MB)"))
+            continue
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            line = raw[: exc.start].count(b"\n") + 1
+            problems.append(Problem(name, line, "(file)", "tiedosto ei ole UTF-8-muodossa; tallenna se UTF-8:na",
+                                    "the file is not UTF-8; save it as UTF-8"))
+            continue
+        try:
+            value = parse_yaml(text, name)
+        except DataError as exc:
+            problems.extend(exc.problems)
+            continue
+        if value is None:
+            problems.append(Problem(name, 1, "(file)", "tiedosto on tyhjä", "the file is empty"))
+            continue
+        checker = Checker(name, concepts)
+        spec = FILE_KINDS[kind]
+        checker.check(value, spec, "", getattr(value, "line", 1))
+        problems.extend(checker.problems)
+        if not any(p.severity == "violation" for p in checker.problems):
+            files.append(SourceFile(path, name, kind, nfc(value)))
+    problems.extend(_cross_check(files))
+    if any(p.severity == "violation" for p in problems):
+        raise DataError(problems)
+    return files
+
+
+def _cross_check(files: list[SourceFile]) -> list[Problem]:
+    """Checks across files: unique ids, and references to organisations and units that exist."""
+    problems: list[Problem] = []
+    seen: dict[tuple[str, str], str] = {}
+    orgs: dict[str, Any] = {}
+
+    def unique(kind: str, ident: str, file: SourceFile, line: int) -> None:
+        key = (kind, ident)
+        if key in seen:
+            problems.append(Problem(file.name, line, "id", f"tunniste '{ident}' on jo käytössä tiedostossa {seen[key]}",
+                                    f"id '{ident}' is already used in {seen[key]}"))
+        else:
+            seen[key] = file.name
+
+    for f in files:
+        items = f.value if isinstance(f.value, list) else [f.value]
+        lines = getattr(f.value, "item_lines", None)
+        for i, item in enumerate(items):
+            if isinstance(item, dict) and "id" in item:
+                line = item.key_lines.get("id", 1) if isinstance(item, LMap) else (lines[i] if lines else 1)
+                unique(f.kind, item["id"], f, line)
+            if f.kind == "organisations":
+                orgs[item["id"]] = item
+    for f in files:
+        if f.kind != "activities":
+            continue
+        entry = f.value
+        org = orgs.get(entry["organisation"])
+        line = entry.key_lines.get("organisation", 1)
+        if org is None:
+            near = difflib.get_close_matches(entry["organisation"], orgs, n=1, cutoff=0.5)
+            hint = (f"; tarkoititko '{near[0]}'?", f"; did you mean '{near[0]}'?") if near else ("", "")
+            problems.append(Problem(f.name, line, "organisation",
+                                    f"järjestöä '{entry['organisation']}' ei ole kansiossa organisations/{hint[0]}",
+                                    f"no organisation '{entry['organisation']}' in organisations/{hint[1]}"))
+        elif "unit" in entry and entry["unit"] not in {u["id"] for u in org.get("units") or []}:
+            problems.append(Problem(f.name, entry.key_lines.get("unit", 1), "unit",
+                                    f"järjestöllä '{org['id']}' ei ole yksikköä '{entry['unit']}'",
+                                    f"organisation '{org['id']}' has no unit '{entry['unit']}'"))
+    dataset = [f for f in files if f.kind == "dataset.yaml"]
+    if dataset and dataset[0].value["publisher"] not in orgs:
+        problems.append(Problem(dataset[0].name, dataset[0].value.key_lines["publisher"], "publisher",
+                                "julkaisijaa ei ole kansiossa organisations/", "the publisher is not in organisations/"))
+    return problems
+
+
+def line_of(container: Any, key: Any, default: int = 1) -> int:
+    """The line of a key in a mapping, or of an index in a list."""
+    if isinstance(container, LMap):
+        return container.key_lines.get(key, container.line)
+    if isinstance(container, LList) and isinstance(key, int) and key < len(container.item_lines):
+        return container.item_lines[key]
+    return getattr(container, "line", default)

@@ -1,0 +1,1 @@
+"""The web tier: Linked Data pages, the SPARQL endpoint and the harvesting interfaces."""

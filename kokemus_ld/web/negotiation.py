@@ -1,0 +1,142 @@
+"""Content negotiation: the only module that knows media-type strings.
+
+One table of formats; an explicit format (file extension or `?format=`) wins over
+the Accept header; Accept is parsed with q-values and wildcards, within limits.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pyoxigraph as ox
+
+
+@dataclasses.dataclass(frozen=True)
+class Format:
+    """One representation: its short name, media type, file extension and serializer."""
+
+    name: str
+    media_type: str
+    extension: str
+    rdf: ox.RdfFormat | None = None
+    results: ox.QueryResultsFormat | None = None
+    label: str = ""
+
+    @property
+    def content_type(self) -> str:
+        """The Content-Type header value (text types carry their charset)."""
+        text = self.media_type.startswith("text/") or self.media_type in (
+            "application/ld+json", "application/json", "application/sparql-results+json")
+        return f"{self.media_type}; charset=utf-8" if text else self.media_type
+
+
+HTML = Format("html", "text/html", "html", label="HTML")
+TURTLE = Format("turtle", "text/turtle", "ttl", ox.RdfFormat.TURTLE, label="Turtle")
+JSONLD = Format("jsonld", "application/ld+json", "jsonld", ox.RdfFormat.JSON_LD, label="JSON-LD")
+NTRIPLES = Format("ntriples", "application/n-triples", "nt", ox.RdfFormat.N_TRIPLES, label="N-Triples")
+RDFXML = Format("rdfxml", "application/rdf+xml", "rdf", ox.RdfFormat.RDF_XML, label="RDF/XML")
+TRIG = Format("trig", "application/trig", "trig", ox.RdfFormat.TRIG, label="TriG")
+NQUADS = Format("nquads", "application/n-quads", "nq", ox.RdfFormat.N_QUADS, label="N-Quads")
+SRJ = Format("json", "application/sparql-results+json", "srj", results=ox.QueryResultsFormat.JSON, label="SPARQL JSON")
+SRX = Format("xml", "application/sparql-results+xml", "srx", results=ox.QueryResultsFormat.XML, label="SPARQL XML")
+CSV = Format("csv", "text/csv", "csv", results=ox.QueryResultsFormat.CSV, label="CSV")
+TSV = Format("tsv", "text/tab-separated-values", "tsv", results=ox.QueryResultsFormat.TSV, label="TSV")
+JSON = Format("json", "application/json", "json", label="JSON")
+XML = Format("xml", "application/xml", "xml", label="XML")
+TEXT = Format("text", "text/plain", "txt", label="text")
+
+# What each kind of response can be.
+RESOURCE_FORMATS = [HTML, TURTLE, JSONLD, NTRIPLES, RDFXML, TRIG, NQUADS]
+RESULTS_FORMATS = [HTML, SRJ, SRX, CSV, TSV]
+GRAPH_RESULT_FORMATS = [HTML, TURTLE, JSONLD, NTRIPLES, RDFXML]
+ERROR_FORMATS = [HTML, JSON, TURTLE, JSONLD, TEXT]
+# Aliases people type in `?format=`.
+ALIASES = {"ttl": "turtle", "json-ld": "jsonld", "nt": "ntriples", "n-triples": "ntriples",
+           "rdf": "rdfxml", "xml-rdf": "rdfxml", "rdf+xml": "rdfxml", "nq": "nquads",
+           "srj": "json", "srx": "xml", "sparql-json": "json", "sparql-xml": "xml", "htm": "html"}
+
+MAX_ACCEPT_LENGTH = 2048
+MAX_ACCEPT_ITEMS = 40
+
+
+class NotAcceptable(Exception):
+    """No offered format matches; carries what is offered for the 406 body."""
+
+    def __init__(self, offered: list[Format]):
+        super().__init__("not acceptable")
+        self.offered = offered
+
+
+def by_name(name: str, offered: list[Format]) -> Format | None:
+    """A format named explicitly (`turtle`, `ttl`, `text/turtle`), if offered."""
+    key = name.strip().lower()
+    key = ALIASES.get(key, key)
+    for f in offered:
+        if key in (f.name, f.extension, f.media_type):
+            return f
+    return None
+
+
+def by_extension(ext: str, offered: list[Format]) -> Format | None:
+    """A format named by a file extension, if offered."""
+    for f in offered:
+        if ext == f.extension or ALIASES.get(ext) == f.name:
+            return f
+    return None
+
+
+def parse_accept(header: str | None) -> list[tuple[str, float]]:
+    """Media ranges with q-values, best first; malformed parts are skipped, never fatal."""
+    if not header:
+        return [("*/*", 1.0)]
+    ranges = []
+    for i, part in enumerate(header[:MAX_ACCEPT_LENGTH].split(",")[:MAX_ACCEPT_ITEMS]):
+        fields = [f.strip() for f in part.split(";")]
+        media = fields[0].lower()
+        if "/" not in media:
+            continue
+        q = 1.0
+        for param in fields[1:]:
+            if param.lower().startswith("q="):
+                try:
+                    q = float(param[2:])
+                except ValueError:
+                    q = 0.0
+                if not 0.0 <= q <= 1.0:
+                    q = 0.0
+        ranges.append((media, q, -i))
+    ranges.sort(key=lambda r: (r[1], _specificity(r[0]), r[2]), reverse=True)
+    return [(m, q) for m, q, _ in ranges]
+
+
+def _specificity(media: str) -> int:
+    return 0 if media == "*/*" else 1 if media.endswith("/*") else 2
+
+
+def negotiate(accept: str | None, offered: list[Format], explicit: str | None = None) -> Format:
+    """The format to answer in: explicit name first, then the best Accept match, else 406."""
+    if explicit:
+        chosen = by_name(explicit, offered)
+        if chosen is None:
+            raise NotAcceptable(offered)
+        return chosen
+    ranges = parse_accept(accept)
+    best, best_q = None, 0.0
+    for f in offered:
+        q = _quality(f.media_type, ranges)
+        if q > best_q:
+            best, best_q = f, q
+    if best is None:
+        raise NotAcceptable(offered)
+    return best
+
+
+def _quality(media_type: str, ranges: list[tuple[str, float]]) -> float:
+    """The q-value the most specific matching range gives a media type."""
+    main = media_type.split("/")[0]
+    best_spec, q = -1, 0.0
+    for media, value in ranges:
+        spec = 2 if media == media_type else 1 if media == f"{main}/*" else 0 if media == "*/*" else -1
+        if spec > best_spec:
+            best_spec, q = spec, value
+    return q if best_spec >= 0 else 0.0

@@ -1,0 +1,30 @@
+"""Named SPARQL queries kept as .rq files, filled with checked IRIs."""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from pathlib import Path
+
+QUERY_DIR = Path(__file__).resolve().parent.parent / "queries"
+_SAFE_IRI = re.compile(r"^[a-z][a-z0-9+.-]*:[^\s<>\"{}|\\^`]*$", re.I)
+
+
+@lru_cache(maxsize=64)
+def _text(name: str) -> str:
+    return (QUERY_DIR / f"{name}.rq").read_text(encoding="utf-8")
+
+
+def safe_iri(iri: str) -> str:
+    """The IRI, if it can stand inside <...> in a query; ValueError otherwise."""
+    if not _SAFE_IRI.match(iri):
+        raise ValueError(f"not a usable IRI: {iri!r}")
+    return iri
+
+
+def named(name: str, **iris: str) -> str:
+    """The query `queries/<name>.rq` with `{{key}}` replaced by checked IRIs."""
+    text = _text(name)
+    for key, value in iris.items():
+        text = text.replace("{{" + key + "}}", safe_iri(value))
+    return text
