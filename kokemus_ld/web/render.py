@@ -31,7 +31,7 @@ def html(template: str, **context) -> str:
 
 
 def json_script(data) -> str:
-    """JSON safe to embed inside <script type="application/ld+json"> (no `</script>` breakout)."""
+    """JSON safe to embed in a JSON-LD script element (no `</script>` breakout)."""
     text = json.dumps(data, ensure_ascii=False)
     return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
 
