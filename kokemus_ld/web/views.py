@@ -6,14 +6,15 @@ site's own pages (home, directory listing).
 
 from __future__ import annotations
 
-import json
-
 from flask import Blueprint, g, request
 
+from . import i18n
 from .errors import ClientError
+from .listing import listing, state_from_request
 from .negotiation import HTML, RESOURCE_FORMATS, negotiate
+from .page_about import home_context
 from .pages import page_context, resource_page
-from .render import graph_bytes, html
+from .render import graph_bytes, html, json_script
 from .resources import alternates, load_document, split_format
 from .site import data_response, site
 
@@ -23,8 +24,37 @@ resources = Blueprint("resources", __name__)
 
 @bp.route("/")
 def home():
-    """The home page: the yearly statistic, the FAQ and the way in."""
-    return data_response(html("home.html", **page_context("home")), HTML, vary_accept=False)
+    """The home page: the yearly statistic, the FAQ, the guidelines and the way in."""
+    s = site()
+
+    def make():
+        return html("home.html", **page_context("home", **home_context(s, g.lang))).encode("utf-8")
+
+    body = s.cached(("home", g.lang, request.query_string), make)
+    return data_response(body, HTML, vary_accept=False, modified=s.store.build_info().get("built"))
+
+
+@bp.route("/hakemisto")
+def directory():
+    """The directory listing: facets with counts, free-text search and paging, all in the URL."""
+    s = site()
+    state = state_from_request()
+
+    def make():
+        model = listing(s, state, g.lang)
+        jsonld = json_script({"@context": "http://schema.org/", "@type": "CollectionPage",
+                              "name": i18n.t("listing_title", g.lang),
+                              "mainEntity": {"@type": "ItemList", "numberOfItems": model["total"],
+                                             "itemListElement": [
+                                                 {"@type": "ListItem", "position": i, "url": row["iri"],
+                                                  "name": row["link"]["text"]}
+                                                 for i, row in enumerate(model["rows"], start=(state.page - 1)
+                                                                         * s.settings.page_size + 1)]}})
+        return html("listing.html", **page_context("listing", title=i18n.t("listing_title", g.lang),
+                                                   jsonld=jsonld, **model)).encode("utf-8")
+
+    body = s.cached(("listing", g.lang, request.query_string), make)
+    return data_response(body, HTML, vary_accept=False, modified=s.store.build_info().get("built"))
 
 
 @resources.route("/id/<path:rest>", methods=["GET", "HEAD"])
@@ -57,8 +87,3 @@ def resource(rest: str):
 
     body = s.cached(("body", iri, page, fmt.name, g.lang), make)
     return data_response(body, fmt, modified=doc.modified, alternates=alts, content_location=location)
-
-
-def json_dumps(data) -> str:
-    """Compact JSON for templates."""
-    return json.dumps(data, ensure_ascii=False)

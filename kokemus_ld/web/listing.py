@@ -1,0 +1,198 @@
+"""The directory listing: facets (service, role, target group, area), free-text search, paging.
+
+Everything is asked of the store with a few SPARQL queries per page, whatever the number of
+entries: one for the page of activities, one count, one GROUP BY per facet and one for the
+rows' summaries. The state lives in the URL (`?palvelu=palvelu-tyopari&q=...&sivu=2`), so a
+listing is shareable and works without JavaScript.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from urllib.parse import urlencode
+
+from flask import request
+
+from ..vocab import DCT, SKOS
+from .errors import ClientError
+from .pages import labelled_links, local_name, select, text_view
+from .queries import named, safe_iri
+from .site import Site
+
+# URL parameter, kt: property the facet reads, its concept scheme, UI string key.
+FACETS = [
+    ("palvelu", "offersService", "palvelut", "facet_palvelu"),
+    ("rooli", "actorRole", "roolit", "facet_rooli"),
+    ("kohderyhma", "targetGroup", "kohderyhmat", "facet_kohderyhma"),
+    ("alue", "area", "alueet", "facet_alue"),
+]
+MAX_QUERY_CHARS = 200
+MAX_PAGE = 10_000
+_CONCEPT_ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,100}$")
+SUMMARY_CHARS = 280
+
+
+@dataclasses.dataclass(frozen=True)
+class ListingState:
+    """What the visitor asked for: search text, chosen facet values, page."""
+
+    q: str = ""
+    chosen: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    page: int = 1
+
+    def values(self, param: str) -> tuple[str, ...]:
+        """The chosen values of one facet."""
+        return dict(self.chosen).get(param, ())
+
+    def url(self, lang: str, *, toggle: tuple[str, str] | None = None, page: int = 1, q: str | None = None) -> str:
+        """The shareable URL of this state, with one facet value toggled or another page."""
+        params = []
+        for param, *_ in FACETS:
+            values = set(self.values(param))
+            if toggle and toggle[0] == param:
+                values ^= {toggle[1]}
+            params += [(param, v) for v in sorted(values)]
+        text = self.q if q is None else q
+        if text:
+            params.append(("q", text))
+        if page > 1:
+            params.append(("sivu", str(page)))
+        if lang != "fi":
+            params.append(("lang", lang))
+        return "/hakemisto" + (f"?{urlencode(params)}" if params else "")
+
+
+def state_from_request() -> ListingState:
+    """The listing state from the query string; 400 for values that cannot be concept ids."""
+    q = " ".join(request.args.get("q", "").split())[:MAX_QUERY_CHARS]
+    chosen = []
+    for param, *_ in FACETS:
+        values = sorted(set(request.args.getlist(param)))
+        for v in values:
+            if not _CONCEPT_ID.match(v):
+                raise ClientError(400, f"Tuntematon rajaus / unknown filter value: {param}={v[:60]}")
+        if values:
+            chosen.append((param, tuple(values)))
+    try:
+        page = int(request.args.get("sivu", "1"))
+    except ValueError:
+        raise ClientError(400, "Sivunumeron pitää olla luku. / The page must be a number.") from None
+    if not 1 <= page <= MAX_PAGE:
+        raise ClientError(400, "Sivunumero ei kelpaa. / The page number is out of range.")
+    return ListingState(q, tuple(chosen), page)
+
+
+def sparql_string(text: str) -> str:
+    """A SPARQL string literal for any text (quotes, backslashes and controls escaped)."""
+    escaped = (text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n").replace("\r", "\\r")
+               .replace("\t", "\\t"))
+    return '"' + "".join(ch for ch in escaped if ch >= " ") + '"'
+
+
+def filters(s: Site, state: ListingState) -> str:
+    """The graph patterns for the chosen facet values and the search text."""
+    parts = []
+    for param, prop, *_ in FACETS:
+        for value in state.values(param):
+            parts.append(f"?activity <{safe_iri(s.vocab.KT + prop)}> <{safe_iri(s.vocab.CONCEPT + value)}> .")
+    if state.q:
+        parts.append(named("listing-filter-search").replace("{{q}}", sparql_string(state.q.lower())))
+    return "\n".join(parts)
+
+
+def _query(s: Site, name: str, state: ListingState, numbers: dict | None = None, **iris) -> list[dict]:
+    return select(s, name, numbers=numbers, fragments={"#FILTERS": filters(s, state)}, **iris)
+
+
+def concept_labels(s: Site) -> dict[str, list]:
+    """Every concept's labels (all languages), read once per build."""
+
+    def make():
+        labels: dict[str, list] = {}
+        for row in select(s, "page-concept-labels", limit=1_000_000):
+            labels.setdefault(row["concept"].value, []).append(row["label"])
+        return labels
+
+    return s.cached(("concept-labels",), make)
+
+
+def listing(s: Site, state: ListingState, lang: str) -> dict:
+    """The listing's view model: rows of this page, total, facets with counts, paging links."""
+    size = s.settings.page_size
+    total_rows = _query(s, "listing-count", state)
+    total = int(total_rows[0]["n"].value) if total_rows else 0
+    pages = max(1, -(-total // size))
+    page_rows = _query(s, "listing-activities", state, {"limit": size, "offset": (state.page - 1) * size})
+    activities = [r["activity"].value for r in page_rows]
+    labels = concept_labels(s)
+    return {
+        "state": state, "total": total, "pages": pages, "first": (state.page - 1) * size + 1,
+        "rows": summaries(s, activities, labels, lang),
+        "facets": [facet(s, state, lang, labels, f) for f in FACETS],
+        "chosen": [{"param": p, "id": v, "label": _concept_text(s, labels, v, lang),
+                    "remove": state.url(lang, toggle=(p, v))} for p, values in state.chosen for v in values],
+        "prev": state.url(lang, page=state.page - 1) if state.page > 1 else None,
+        "next": state.url(lang, page=state.page + 1) if state.page < pages else None,
+        "clear": ListingState().url(lang),
+        "hidden": [(p, v) for p, values in state.chosen for v in values],
+    }
+
+
+def _concept_text(s: Site, labels: dict, concept_id: str, lang: str) -> dict:
+    iri = s.vocab.CONCEPT + concept_id
+    return text_view(labels.get(iri, []), lang) or {"text": concept_id, "lang": None, "fallback": False}
+
+
+def facet(s: Site, state: ListingState, lang: str, labels: dict, spec) -> dict:
+    """One facet: each value with the number of matching activities, and its toggle link."""
+    param, prop, scheme, key = spec
+    rows = _query(s, "listing-facet", state, facet=s.vocab.KT + prop)
+    chosen = set(state.values(param))
+    values = []
+    for row in rows:
+        iri = row["value"].value
+        concept_id = local_name(iri)
+        values.append({"id": concept_id, "count": int(row["n"].value), "selected": concept_id in chosen,
+                       "href": state.url(lang, toggle=(param, concept_id)), "iri": iri,
+                       **(text_view(labels.get(iri, []), lang) or {"text": concept_id, "lang": None,
+                                                                   "fallback": False})})
+    values.sort(key=lambda v: (not v["selected"], -v["count"], v["text"].lower()))
+    return {"param": param, "key": key, "scheme": s.link(s.vocab.SCHEME + scheme), "values": values}
+
+
+def summaries(s: Site, activities: list[str], labels: dict, lang: str) -> list[dict]:
+    """The rows of one page, from a single query over the page's activities."""
+    if not activities:
+        return []
+    values = " ".join(f"<{safe_iri(a)}>" for a in activities)
+    by_activity: dict[str, dict[str, list]] = {a: {} for a in activities}
+    org_rows = []
+    for row in select(s, "listing-summaries", fragments={"#ACTIVITIES": values}):
+        if "orgLabel" in row:
+            org_rows.append({"org": row["o"], "label": row["orgLabel"], "activity": row["activity"]})
+        else:
+            by_activity[row["activity"].value].setdefault(row["p"].value, []).append(row["o"])
+    kt = str(s.vocab.KT)
+    out = []
+    for a in activities:
+        props = by_activity[a]
+        name = text_view(props.get(str(SKOS.prefLabel), []), lang) or {"text": local_name(a), "lang": None,
+                                                                           "fallback": False}
+        description = text_view(props.get(str(DCT.description), []), lang)
+        if description and len(description["text"]) > SUMMARY_CHARS:
+            description = {**description, "text": description["text"][:SUMMARY_CHARS].rsplit(" ", 1)[0] + " …"}
+
+        def concept_links(prop: str) -> list[dict]:
+            found = []
+            for term in props.get(kt + prop, []):
+                text = text_view(labels.get(term.value, []), lang) or {"text": local_name(term.value), "lang": None,
+                                                                        "fallback": False}
+                found.append({**text, "href": s.link(term.value), "iri": term.value})
+            return sorted(found, key=lambda v: v["text"].lower())
+
+        orgs = labelled_links(s, [r for r in org_rows if r["activity"].value == a], "org", lang)
+        out.append({"iri": a, "link": {**name, "href": s.link(a), "iri": a}, "description": description,
+                    "organisations": orgs, "services": concept_links("offersService"),
+                    "groups": concept_links("targetGroup"), "areas": concept_links("area")})
+    return out
