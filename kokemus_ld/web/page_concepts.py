@@ -11,6 +11,7 @@ import pyoxigraph as ox
 
 from ..vocab import DCT, OWL, RDF, RDFS, SKOS
 from .listing import FACETS
+from .page_about import licence_name
 from .pages import DocView, labelled_links, link_view, local_name, select
 from .render import json_script
 from .site import Site
@@ -115,7 +116,7 @@ def vocabulary_page(s: Site, view: DocView) -> tuple[str, dict]:
     properties.sort(key=lambda x: x["name"].lower())
     context = {
         "description": view.text(onto, DCT.description), "version": [v.value for v in view.values(onto, OWL.versionInfo)],
-        "licence": view.iris(onto, DCT.license), "publisher": view.links(onto, DCT.publisher),
+        "licence": [{"href": lic, "text": licence_name(lic)} for lic in view.iris(onto, DCT.license)], "publisher": view.links(onto, DCT.publisher),
         "schemes": view.links(onto, RDFS.seeAlso), "classes": classes, "properties": properties,
     }
     data = {"@context": "http://schema.org/", "@type": "DefinedTermSet", "@id": onto,

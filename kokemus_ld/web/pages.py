@@ -8,6 +8,7 @@ for a resource from its rdf:type; the type-specific view models live in `page_*.
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from urllib.parse import urlencode
 
@@ -153,14 +154,14 @@ def select(s: Site, name: str, limit: int | None = None, numbers: dict[str, int]
            fragments: dict[str, str] | None = None, **iris: str) -> list[dict]:
     """Rows of the named query `queries/<name>.rq` (`{{kt}}` is our vocabulary's namespace).
 
-    `numbers` fill `{{key}}` with integers; `fragments` replace marker lines (`#FILTERS`) with
-    graph patterns the caller built from checked IRIs and escaped literals.
+    `numbers` fill `{{key}}` with integers; `fragments` replace marker lines (a line holding only
+    `#FILTERS`) with graph patterns the caller built from checked IRIs and escaped literals.
     """
     query = named(name, kt=str(s.vocab.KT), **iris)
     for key, number in (numbers or {}).items():
         query = query.replace("{{" + key + "}}", str(int(number)))
-    for marker, patterns in (fragments or {}).items():
-        query = query.replace(marker, patterns)
+    for marker, patterns in (fragments or {}).items():  # only a line holding the marker alone
+        query = re.sub(rf"^[ \t]*{re.escape(marker)}[ \t]*$", lambda _m, p=patterns: p, query, flags=re.M)
     return s.store.query(query, limit=limit or s.settings.sparql_row_cap).dicts()
 
 
