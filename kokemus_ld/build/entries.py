@@ -63,9 +63,10 @@ class _Loader(yaml.SafeLoader):
 
     def construct_object(self, node, deep=False):
         if node.tag not in _PLAIN_TAGS:
+            tag = node.tag.replace("tag:yaml.org,2002:", "!!")  # as the editor wrote it
             raise _Refused(node.start_mark.line + 1,
-                           f"tunniste {node.tag} ei ole sallittu; kirjoita arvo tavallisena tekstinä",
-                           f"tag {node.tag} is not allowed; write the value as plain text")
+                           f"tunniste {tag} ei ole sallittu; kirjoita arvo tavallisena tekstinä",
+                           f"tag {tag} is not allowed; write the value as plain text")
         return super().construct_object(node, deep=deep)
 
     def construct_yaml_map(self, node):
@@ -103,14 +104,39 @@ def parse_yaml(text: str, file: str) -> Any:
     except _Refused as exc:
         raise DataError([Problem(file, exc.line, "(yaml)", exc.fi, exc.en)]) from None
     except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line = mark.line + 1 if mark else 1
         what = (exc.problem or "syntax error").strip()
+        mark = exc.problem_mark or exc.context_mark
+        if what.startswith("found unexpected end of stream") and exc.context_mark:
+            mark = exc.context_mark  # an unclosed quote: point at where it was opened
+        line = mark.line + 1 if mark else 1
         raise DataError([Problem(file, line, "(yaml)",
-                                 f"YAML-syntaksivirhe: {what}; tarkista sisennys ja lainausmerkit",
+                                 f"YAML-syntaksivirhe: {_syntax_fi(what)}; tarkista sisennys ja lainausmerkit",
                                  f"YAML syntax error: {what}; check the indentation and quotes")]) from None
     except yaml.YAMLError as exc:  # pragma: no cover - every PyYAML error is marked in practice
         raise DataError([Problem(file, 1, "(yaml)", f"YAML-virhe: {exc}", f"YAML error: {exc}")]) from None
+
+
+# PyYAML's commonest complaints, said in Finnish (the rest are shown as PyYAML words them).
+_SYNTAX_FI = [
+    ("mapping values are not allowed here",
+     "kaksoispiste arvon sisällä; laita teksti lainausmerkkeihin (\"...\")"),
+    ("could not find expected ':'", "avaimen perästä puuttuu kaksoispiste ':'"),
+    ("found character '\\t' that cannot start any token", "sarkainmerkki (tab); sisennä välilyönneillä"),
+    ("found unexpected end of stream", "tiedosto loppui kesken: lainausmerkki tai sulku jäi sulkematta"),
+    ("expected ',' or ']'", "listasta puuttuu pilkku ',' tai sulkeva ']'"),
+    ("expected ',' or '}'", "rakenteesta puuttuu pilkku ',' tai sulkeva '}'"),
+    ("expected <block end>", "sisennys ei täsmää edelliseen riviin"),
+    ("but found another document", "tiedostossa saa olla vain yksi dokumentti (poista '---')"),
+    ("found undefined alias", "YAML-viittauksia (*alias) ei sallita"),
+]
+
+
+def _syntax_fi(problem: str) -> str:
+    """A PyYAML problem in Finnish, when it is one of the common ones."""
+    for english, finnish in _SYNTAX_FI:
+        if problem.startswith(english):
+            return finnish
+    return problem
 
 
 # --- the schema of each kind of file -------------------------------------------------------
@@ -303,10 +329,12 @@ class Checker:
         scheme = self.concepts.get(value)
         if scheme == spec.scheme:
             return
-        same_scheme = [c for c, s in self.concepts.items() if s == spec.scheme]
-        near = difflib.get_close_matches(value, same_scheme, n=1, cutoff=0.5)
-        hint_fi = f"; tarkoititko '{near[0]}'?" if near else ""
-        hint_en = f"; did you mean '{near[0]}'?" if near else ""
+        same_scheme = sorted(c for c, s in self.concepts.items() if s == spec.scheme)
+        # ids share their scheme's prefix ("palvelu-"), so only a close match is a real guess;
+        # otherwise the scheme's ids are listed
+        near = difflib.get_close_matches(value, same_scheme, n=1, cutoff=0.75)
+        hint_fi = f"; tarkoititko '{near[0]}'?" if near else f"; sallitut: {', '.join(same_scheme)}"
+        hint_en = f"; did you mean '{near[0]}'?" if near else f"; allowed: {', '.join(same_scheme)}"
         if scheme is None:
             self.problem(line, field, f"tuntematon käsite '{value}' (luokitus {spec.scheme}){hint_fi}",
                          f"unknown concept '{value}' (scheme {spec.scheme}){hint_en}")

@@ -60,7 +60,7 @@ class Mapper:
         """The preferred label (and the schema.org name) of a resource."""
         self.add(s, SKOS.prefLabel, self.fi(text), at, field)
         if schema_name:
-            self.g.add((s, SCHEMA.name, self.fi(text)))
+            self.add(s, SCHEMA.name, self.fi(text), at, field)
 
     # -- files -----------------------------------------------------------------------------
 
@@ -80,12 +80,12 @@ class Mapper:
         for t in (KT.Organisation, ORG.FormalOrganization, SCHEMA.NGO, FOAF.Organization):
             self.add(s, RDF.type, t, (org, "id"), "id")
         self.label(s, org["name"], (org, "name"), "name")
-        self.g.add((s, FOAF.name, self.fi(org["name"])))
+        self.add(s, FOAF.name, self.fi(org["name"]), (org, "name"), "name")
         for i, alt in enumerate(org.get("alt_names") or []):
             self.add(s, SKOS.altLabel, self.fi(alt), (org["alt_names"], i), f"alt_names[{i + 1}]")
         if org["vslj_member"]:
             self.add(s, ORG.memberOf, v.ORGS["vslj"], (org, "vslj_member"), "vslj_member")
-            self.g.add((s, SCHEMA.memberOf, v.ORGS["vslj"]))
+            self.add(s, SCHEMA.memberOf, v.ORGS["vslj"], (org, "vslj_member"), "vslj_member")
         for i, unit in enumerate(org.get("units") or []):
             u = URIRef(f"{s}#{unit['id']}")
             self.add(u, RDF.type, KT.OrganisationalUnit, (org["units"], i), f"units[{i + 1}]")
@@ -101,7 +101,7 @@ class Mapper:
             missing.append("Y-tunnus")
         if org.get("homepage"):
             self.add(s, FOAF.homepage, URIRef(org["homepage"]), (org, "homepage"), "homepage")
-            self.g.add((s, SCHEMA.url, URIRef(org["homepage"])))
+            self.add(s, SCHEMA.url, URIRef(org["homepage"]), (org, "homepage"), "homepage")
         else:
             missing.append("verkkosivu")
         missing.append("yhteystiedot")
@@ -120,9 +120,9 @@ class Mapper:
         self.label(s, name, (e, "name" if "name" in e else "id"), "name")
         self.add(s, KT.sourceHeading, self.fi(e["heading"]), (e, "heading"), "heading")
         self.add(s, DCT.description, self.fi(e["description"]), (e, "description"), "description")
-        self.g.add((s, SCHEMA.description, self.fi(e["description"])))
+        self.add(s, SCHEMA.description, self.fi(e["description"]), (e, "description"), "description")
         self.add(s, KT.organisation, v.ORGS[org["id"]], (e, "organisation"), "organisation")
-        self.g.add((s, SCHEMA.provider, v.ORGS[org["id"]]))
+        self.add(s, SCHEMA.provider, v.ORGS[org["id"]], (e, "organisation"), "organisation")
         if "unit" in e:
             self.add(s, KT.unit, URIRef(f"{v.ORGS[org['id']]}#{e['unit']}"), (e, "unit"), "unit")
         if "kind" in e:
@@ -133,7 +133,7 @@ class Mapper:
             self.add(s, KT.actorGroup, node, at, field)
             self.add(node, RDF.type, KT.ActorGroup, at, field)
             self.add(node, KT.role, self.concept(group["role"]), (group, "role"), field + ".role")
-            self.g.add((s, KT.actorRole, self.concept(group["role"])))
+            self.add(s, KT.actorRole, self.concept(group["role"]), (group, "role"), field + ".role")
             self._ages(node, group, field)
             if "age_qualifier" in group:
                 self.add(node, KT.ageQualifier, self.concept(group["age_qualifier"]), (group, "age_qualifier"), field + ".age_qualifier")
@@ -145,19 +145,19 @@ class Mapper:
             node = URIRef(f"{s}#kohderyhma-{i + 1}")
             at, field = (e["target_groups"], i), f"target_groups[{i + 1}]"
             self.add(s, KT.audience, node, at, field)
-            self.g.add((s, SCHEMA.audience, node))
+            self.add(s, SCHEMA.audience, node, at, field)
             self.add(node, RDF.type, KT.Audience, at, field)
             self.g.add((node, RDF.type, SCHEMA.PeopleAudience))
             group = self.concept(aud["group"])
             self.add(node, KT.targetGroup, group, (aud, "group"), field + ".group")
-            self.g.add((s, KT.targetGroup, group))
-            self.g.add((node, SCHEMA.audienceType, group))
+            self.add(s, KT.targetGroup, group, (aud, "group"), field + ".group")
+            self.add(node, SCHEMA.audienceType, group, (aud, "group"), field + ".group")
             self._ages(node, aud, field, schema_too=True)
             if "text" in aud:
                 self.add(node, KT.sourceText, self.fi(aud["text"]), (aud, "text"), field + ".text")
         for i, area in enumerate(e.get("areas") or []):
             self.add(s, KT.area, self.concept(area), (e["areas"], i), f"areas[{i + 1}]")
-            self.g.add((s, SCHEMA.areaServed, self.concept(area)))
+            self.add(s, SCHEMA.areaServed, self.concept(area), (e["areas"], i), f"areas[{i + 1}]")
         if "nationwide" in e:
             self.add(s, KT.nationwide, Literal(e["nationwide"]), (e, "nationwide"), "nationwide")
         if "area_note" in e:
@@ -171,8 +171,8 @@ class Mapper:
             self.add(node, KT.sourceText, self.fi(offer["text"]), (offer, "text"), field + ".text")
             for j, c in enumerate(offer["concepts"]):
                 self.add(node, KT.serviceType, self.concept(c), (offer["concepts"], j), f"{field}.concepts[{j + 1}]")
-                self.g.add((s, KT.offersService, self.concept(c)))
-                self.g.add((s, SCHEMA.serviceType, self.concept(c)))
+                for prop in (KT.offersService, SCHEMA.serviceType):
+                    self.add(s, prop, self.concept(c), (offer["concepts"], j), f"{field}.concepts[{j + 1}]")
         if "training" in e:
             self._training(s, e["training"], org)
         for i, sup in enumerate(e.get("support") or []):
@@ -185,7 +185,7 @@ class Mapper:
             if key in item:
                 self.add(node, prop, Literal(item[key]), (item, key), f"{field}.{key}")
                 if schema_too:
-                    self.g.add((node, sprop, Literal(item[key])))
+                    self.add(node, sprop, Literal(item[key]), (item, key), f"{field}.{key}")
 
     def _training(self, s, t, org) -> None:
         KT = self.v.KT
@@ -194,7 +194,7 @@ class Mapper:
         for ty in (KT.Training, SCHEMA.EducationalOccupationalProgram):
             self.add(node, RDF.type, ty, (t, "description"), "training")
         self.add(node, DCT.description, self.fi(t["description"]), (t, "description"), "training.description")
-        self.g.add((node, SCHEMA.description, self.fi(t["description"])))
+        self.add(node, SCHEMA.description, self.fi(t["description"]), (t, "description"), "training.description")
         for i, role in enumerate(t.get("for_roles") or []):
             self.add(node, KT.trainingFor, self.concept(role), (t["for_roles"], i), f"training.for_roles[{i + 1}]")
         for i, h in enumerate(t.get("hours") or []):
@@ -224,12 +224,12 @@ class Mapper:
         if "provider" in t:
             if t["provider"].strip().lower() == "own":
                 self.add(node, KT.trainingProvider, self.v.ORGS[org["id"]], (t, "provider"), "training.provider")
-                self.g.add((node, SCHEMA.provider, self.v.ORGS[org["id"]]))
+                self.add(node, SCHEMA.provider, self.v.ORGS[org["id"]], (t, "provider"), "training.provider")
             else:
                 self.add(node, KT.providerNote, self.fi(t["provider"]), (t, "provider"), "training.provider")
         if "requirements" in t:
             self.add(node, KT.requirementNote, self.fi(t["requirements"]), (t, "requirements"), "training.requirements")
-            self.g.add((node, SCHEMA.programPrerequisites, self.fi(t["requirements"])))
+            self.add(node, SCHEMA.programPrerequisites, self.fi(t["requirements"]), (t, "requirements"), "training.requirements")
         for i, area in enumerate(t.get("locations") or []):
             self.add(node, KT.trainingLocation, self.concept(area), (t["locations"], i), f"training.locations[{i + 1}]")
 
@@ -317,12 +317,12 @@ class Mapper:
             for t in (KT.Guideline, SCHEMA.DigitalDocument, FOAF.Document):
                 self.add(s, RDF.type, t, (items, i), field)
             self.label(s, d["title"], (d, "title"), field + ".title")
-            self.g.add((s, DCT.title, self.fi(d["title"])))
+            self.add(s, DCT.title, self.fi(d["title"]), (d, "title"), field + ".title")
             if "section" in d:
                 self.add(s, KT.section, self.fi(d["section"]), (d, "section"), field + ".section")
             if d["url"]:
                 self.add(s, SCHEMA.url, URIRef(d["url"]), (d, "url"), field + ".url")
-                self.g.add((s, DCAT.downloadURL, URIRef(d["url"])))
+                self.add(s, DCAT.downloadURL, URIRef(d["url"]), (d, "url"), field + ".url")
             else:
                 self.add(s, KT.missingInformation, self.fi("tiedosto"), (d, "url"), field + ".url")
             if "note" in d:
@@ -336,7 +336,7 @@ class Mapper:
         self.add(s, RDF.type, DCAT.Dataset, (d, "title"), "title")
         for lang, text in d["title"].items():
             self.add(s, DCT.title, Literal(text.strip(), lang=lang), (d["title"], lang), f"title.{lang}")
-            self.g.add((s, SKOS.prefLabel, Literal(text.strip(), lang=lang)))
+            self.add(s, SKOS.prefLabel, Literal(text.strip(), lang=lang), (d["title"], lang), f"title.{lang}")
         for lang, text in d["description"].items():
             self.add(s, DCT.description, Literal(text.strip(), lang=lang), (d["description"], lang), f"description.{lang}")
         for lang, words in (d.get("keywords") or {}).items():
@@ -350,7 +350,7 @@ class Mapper:
             node = URIRef(f"{s}#liittyva-{i + 1}")
             self.add(s, DCT.relation, node, (d["related"], i), f"related[{i + 1}]")
             self.add(node, DCT.title, self.fi(rel["title"]), (rel, "title"), f"related[{i + 1}].title")
-            self.g.add((node, SKOS.prefLabel, self.fi(rel["title"])))
+            self.add(node, SKOS.prefLabel, self.fi(rel["title"]), (rel, "title"), f"related[{i + 1}].title")
             if "description" in rel:
                 self.add(node, DCT.description, self.fi(rel["description"]), (rel, "description"), f"related[{i + 1}].description")
             if rel.get("url"):
