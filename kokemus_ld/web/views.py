@@ -31,7 +31,7 @@ def home():
         return html("home.html", **page_context("home", **home_context(s, g.lang))).encode("utf-8")
 
     body = s.cached(("home", g.lang, request.query_string), make)
-    return data_response(body, HTML, vary_accept=False, modified=s.store.build_info().get("built"))
+    return data_response(body, HTML, modified=s.store.build_info().get("built"))  # Vary: Accept-Language
 
 
 @bp.route("/hakemisto")
@@ -54,7 +54,7 @@ def directory():
                                                    jsonld=jsonld, **model)).encode("utf-8")
 
     body = s.cached(("listing", g.lang, request.query_string), make)
-    return data_response(body, HTML, vary_accept=False, modified=s.store.build_info().get("built"))
+    return data_response(body, HTML, modified=s.store.build_info().get("built"))  # Vary: Accept-Language
 
 
 @resources.route("/id/<path:rest>", methods=["GET", "HEAD"])
