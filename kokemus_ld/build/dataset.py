@@ -35,7 +35,7 @@ from ..vocab import Vocab, vocab
 from .entries import read_data
 from .mapping import map_entries
 from .problems import DataError, Problem
-from .validation import Report, validate
+from .validation import Report, locate_turtle, validate
 
 DUMP_NAME = "kokemus"
 # format name, pyoxigraph format, file extension; the dumps written by every build
@@ -94,6 +94,7 @@ def check(settings: Settings) -> Checked:
     vocabulary = load_vocabulary(settings)
     files = read_data(Path(settings.data_dir), vocabulary.concepts, label=Path(settings.data_dir).name)
     data, where = map_entries(files, v)
+    where = {**locate_turtle(Path(settings.ontology_dir), v.base, Path(settings.ontology_dir).name), **where}
     shapes = load_shapes(settings)
     report = validate(data, shapes, vocabulary.graph, where)
     if not report.conforms:
