@@ -141,3 +141,28 @@ def live_server(built):
         proc.wait(timeout=10)
     except subprocess.TimeoutExpired:
         proc.kill()
+
+
+@pytest.fixture()
+def fresh_oxigraph(tmp_path):
+    """An empty Oxigraph server of its own (for loading tests, and runaway queries that must not
+    keep the shared server's cores busy: Oxigraph goes on computing after the client gives up)."""
+    exe = Path(sys.executable).with_name("oxigraph")
+    port = free_port()
+    proc = subprocess.Popen([str(exe if exe.exists() else shutil.which("oxigraph")), "serve", "--location",
+                             str(tmp_path / "oxigraph"), "--bind", f"127.0.0.1:{port}", "--union-default-graph"],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            urllib.request.urlopen(url + "/query?query=ASK%7B%7D", timeout=1).read()
+            break
+        except OSError:
+            if time.monotonic() > deadline or proc.poll() is not None:
+                proc.kill()
+                raise RuntimeError("oxigraph server did not start")
+            time.sleep(0.1)
+    yield url
+    proc.kill()
+    proc.wait(timeout=10)

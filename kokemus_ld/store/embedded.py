@@ -21,7 +21,8 @@ import pyoxigraph as ox
 
 from ..build.dataset import DUMP_NAME, read_meta
 from ..config import Settings
-from .base import QueryError, QueryResult, QueryTimeout, Store, StoreUnavailable
+from .base import (Dataset, QueryError, QueryResult, QueryTimeout, Store, StoreUnavailable, capped,
+                   has_dataset_clause)
 from .terms import decode, encode
 
 RELOAD_CHECK_SECONDS = 1.0
@@ -66,64 +67,48 @@ class EmbeddedStore(Store):
             raise StoreUnavailable("no build is published yet: run `kokemus-ld build`")
         return self._meta
 
-    # -- the choke point -------------------------------------------------------------------
+    # -- the backend's part of the choke point --------------------------------------------
 
-    def query(self, sparql, *, limit=None, timeout=None, isolate=False, default_graphs=None, named_graphs=None):
-        """Run a query in process (trusted) or in a killable child (untrusted)."""
+    def _execute(self, sparql, limit, timeout, isolate, dataset):
+        """Run a query in process (trusted) or in a killable child (a user's query)."""
         self._refresh()
         if self._store is None:
             raise StoreUnavailable("no build is published yet: run `kokemus-ld build`")
-        limit = self.settings.sparql_row_cap if limit is None else limit
+        options = _options(sparql, dataset)
         if not isolate:
-            return _run(self._store, sparql, limit, default_graphs, named_graphs)
-        timeout = self.settings.sparql_timeout if timeout is None else timeout
-        return _run_forked(self._store, sparql, limit, timeout, default_graphs, named_graphs)
+            return _run(self._store, sparql, limit, options)
+        return _run_forked(self._store, sparql, limit, timeout, options)
 
 
-def _options(default_graphs, named_graphs) -> dict:
-    opts: dict = {}
-    if default_graphs:
-        opts["default_graph"] = [ox.NamedNode(g) for g in default_graphs]
-    else:
-        opts["use_default_graph_as_union"] = True
-    if named_graphs:
-        opts["named_graphs"] = [ox.NamedNode(g) for g in named_graphs]
-    return opts
+def _options(sparql: str, dataset: Dataset | None) -> dict:
+    """pyoxigraph's dataset options: the protocol's graphs, else the query's FROM, else the union."""
+    if dataset is not None:
+        return {"default_graph": [ox.NamedNode(g) for g in dataset.default_graphs],
+                "named_graphs": [ox.NamedNode(g) for g in dataset.named_graphs]}
+    if has_dataset_clause(sparql):  # the union flag would override FROM; graph names are never fetched
+        return {}
+    return {"use_default_graph_as_union": True}
 
 
-def _run(store: ox.Store, sparql: str, limit: int, default_graphs, named_graphs) -> QueryResult:
+def _run(store: ox.Store, sparql: str, limit: int, options: dict) -> QueryResult:
+    """Run in this process: for the site's own queries, which are known to be quick."""
     try:
-        answer = store.query(sparql, **_options(default_graphs, named_graphs))
+        return capped(store.query(sparql, **options), limit)
     except SyntaxError as exc:
         raise QueryError(f"SPARQL-syntaksivirhe / syntax error: {exc}") from None
     except (ValueError, TypeError) as exc:
         raise QueryError(str(exc)) from None
-    if isinstance(answer, ox.QueryBoolean):
-        return QueryResult("ask", boolean=bool(answer))
-    if isinstance(answer, ox.QuerySolutions):
-        variables = [v.value for v in answer.variables]
-        rows = []
-        for solution in answer:
-            if len(rows) == limit:
-                return QueryResult("select", variables, rows, truncated=True)
-            rows.append(tuple(solution[v] for v in variables))
-        return QueryResult("select", variables, rows)
-    triples = []
-    for t in answer:
-        if len(triples) == limit:
-            return QueryResult("graph", triples=triples, truncated=True)
-        triples.append(t)
-    return QueryResult("graph", triples=triples)
 
 
-def _run_forked(store, sparql, limit, timeout, default_graphs, named_graphs) -> QueryResult:
+def _run_forked(store, sparql, limit, timeout, options) -> QueryResult:
+    """Run in a forked child that shares the store; past `timeout` the child is killed."""
     read_fd, write_fd = os.pipe()
     pid = os.fork()
     if pid == 0:  # the child: answer, write, and leave without running any cleanup
         try:
             os.close(read_fd)
             try:
-                result = ("ok", _pack(_run(store, sparql, limit, default_graphs, named_graphs)))
+                result = ("ok", _pack(_run(store, sparql, limit, options)))
             except QueryError as exc:
                 result = ("error", str(exc))
             except BaseException as exc:  # noqa: BLE001 - reported to the parent as a failure
@@ -155,7 +140,7 @@ def _run_forked(store, sparql, limit, timeout, default_graphs, named_graphs) -> 
             pass
         os.waitpid(pid, 0)
     if not chunks:
-        raise QueryError("the query process ended without an answer")
+        raise StoreUnavailable("kysely päättyi ilman vastausta / the query process ended without an answer")
     status, payload = pickle.loads(b"".join(chunks))  # noqa: S301 - our own child wrote it
     if status == "error":
         raise QueryError(payload)

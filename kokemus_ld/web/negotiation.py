@@ -26,7 +26,7 @@ class Format:
     def content_type(self) -> str:
         """The Content-Type header value (text types carry their charset)."""
         text = self.media_type.startswith("text/") or self.media_type in (
-            "application/ld+json", "application/json", "application/sparql-results+json")
+            "application/ld+json", "application/json", "application/sparql-results+json", "application/sparql-query")
         return f"{self.media_type}; charset=utf-8" if text else self.media_type
 
 
@@ -44,11 +44,15 @@ TSV = Format("tsv", "text/tab-separated-values", "tsv", results=ox.QueryResultsF
 JSON = Format("json", "application/json", "json", label="JSON")
 XML = Format("xml", "application/xml", "xml", label="XML")
 TEXT = Format("text", "text/plain", "txt", label="text")
+SPARQL_QUERY = Format("sparql", "application/sparql-query", "rq", label="SPARQL")
+SPARQL_UPDATE = Format("sparql-update", "application/sparql-update", "ru", label="SPARQL Update")
+FORM = Format("form", "application/x-www-form-urlencoded", "", label="HTML form")
 
 # What each kind of response can be.
 RESOURCE_FORMATS = [HTML, TURTLE, JSONLD, NTRIPLES, RDFXML, TRIG, NQUADS]
-RESULTS_FORMATS = [HTML, SRJ, SRX, CSV, TSV]
-GRAPH_RESULT_FORMATS = [HTML, TURTLE, JSONLD, NTRIPLES, RDFXML]
+# SPARQL answers: HTML last, so `*/*` (curl, scripts) gets data and browsers, naming text/html, a page.
+RESULTS_FORMATS = [SRJ, SRX, CSV, TSV, HTML]
+GRAPH_RESULT_FORMATS = [TURTLE, JSONLD, NTRIPLES, RDFXML, HTML]
 ERROR_FORMATS = [HTML, JSON, TURTLE, JSONLD, TEXT]
 # Aliases people type in `?format=`.
 ALIASES = {"ttl": "turtle", "json-ld": "jsonld", "nt": "ntriples", "n-triples": "ntriples",

@@ -22,9 +22,10 @@ def safe_iri(iri: str) -> str:
     return iri
 
 
-def named(name: str, **iris: str) -> str:
-    """The query `queries/<name>.rq` with `{{key}}` replaced by checked IRIs."""
+def named(name: str, **iris: str | list[str]) -> str:
+    """The query `queries/<name>.rq` with `{{key}}` replaced by a checked IRI (a list: `<a> <b>`, for VALUES)."""
     text = _text(name)
     for key, value in iris.items():
-        text = text.replace("{{" + key + "}}", safe_iri(value))
+        filled = " ".join(f"<{safe_iri(v)}>" for v in value) if isinstance(value, list) else safe_iri(value)
+        text = text.replace("{{" + key + "}}", filled)
     return text
