@@ -125,13 +125,17 @@ def build(settings: Settings, now: dt.datetime | None = None) -> BuildResult:
     for g in (checked.data, checked.vocabulary.graph, checked.shapes):
         for t in g:
             full.add(t)
-    _describe_dataset(full, v, settings, now)
+    _describe_dataset(full, v, settings)
     documents = partition(full, v)
     hashes = {doc: _hash(triples) for doc, triples in documents.items()}
     modified, events, gone = _changes(previous, hashes, now)
+    # The dataset changed when any of its documents did (not at every build).
+    modified[v.dataset] = max(modified.values())
+    issued = (previous or {}).get("issued") or now.isoformat()
     for doc, when in modified.items():
         if (URIRef(doc), None, None) in full and not doc.startswith(str(v.SHAPES)):
             documents[doc].append((URIRef(doc), DCT.modified, Literal(when, datatype=XSD.dateTime)))
+    documents[v.dataset] += _build_facts(v, issued, now)
 
     build_id = now.strftime("%Y%m%dT%H%M%SZ") + "-" + hashlib.sha256(
         json.dumps(hashes, sort_keys=True).encode()).hexdigest()[:8]
@@ -143,6 +147,7 @@ def build(settings: Settings, now: dt.datetime | None = None) -> BuildResult:
         meta = {
             "build_id": build_id,
             "built": now.isoformat(),
+            "issued": issued,
             "commit": _git_commit(),
             "base_iri": v.base,
             "license": settings.license,
@@ -173,16 +178,22 @@ def build(settings: Settings, now: dt.datetime | None = None) -> BuildResult:
     return BuildResult(build_id, final, meta, checked.report)
 
 
-def _describe_dataset(g: Graph, v: Vocab, settings: Settings, now: dt.datetime) -> None:
-    """Add what only the build knows about the dataset: licence, dates, provenance."""
+def _describe_dataset(g: Graph, v: Vocab, settings: Settings) -> None:
+    """Add what only the build knows about the dataset and is part of its content: licence, landing page."""
     ds = URIRef(v.dataset)
     g.add((ds, DCT.license, URIRef(settings.license)))
-    g.add((ds, DCT.issued, Literal(now.isoformat(), datatype=XSD.dateTime)))
-    g.add((ds, PROV.generatedAtTime, Literal(now.isoformat(), datatype=XSD.dateTime)))
     g.add((ds, DCAT.landingPage, ds))
+
+
+def _build_facts(v: Vocab, issued: str, now: dt.datetime) -> list:
+    """The dataset's dates and provenance; added after hashing, so a rebuild alone is not a change."""
+    ds = URIRef(v.dataset)
+    facts = [(ds, DCT.issued, Literal(issued, datatype=XSD.dateTime)),
+             (ds, PROV.generatedAtTime, Literal(now.isoformat(), datatype=XSD.dateTime))]
     commit = _git_commit()
     if commit:
-        g.add((ds, v.KT.buildCommit, Literal(commit)))
+        facts.append((ds, v.KT.buildCommit, Literal(commit)))
+    return facts
 
 
 def partition(g: Graph, v: Vocab) -> dict[str, list]:

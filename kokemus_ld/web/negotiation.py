@@ -47,6 +47,8 @@ TEXT = Format("text", "text/plain", "txt", label="text")
 SPARQL_QUERY = Format("sparql", "application/sparql-query", "rq", label="SPARQL")
 SPARQL_UPDATE = Format("sparql-update", "application/sparql-update", "ru", label="SPARQL Update")
 FORM = Format("form", "application/x-www-form-urlencoded", "", label="HTML form")
+ACTIVITY = Format("activity", "application/activity+json", "json", label="Activity Streams 2.0")
+GZIP = Format("gzip", "application/gzip", "gz", label="gzip")
 
 # What each kind of response can be.
 RESOURCE_FORMATS = [HTML, TURTLE, JSONLD, NTRIPLES, RDFXML, TRIG, NQUADS]
@@ -54,6 +56,7 @@ RESOURCE_FORMATS = [HTML, TURTLE, JSONLD, NTRIPLES, RDFXML, TRIG, NQUADS]
 RESULTS_FORMATS = [SRJ, SRX, CSV, TSV, HTML]
 GRAPH_RESULT_FORMATS = [TURTLE, JSONLD, NTRIPLES, RDFXML, HTML]
 ERROR_FORMATS = [HTML, JSON, TURTLE, JSONLD, TEXT]
+FEED_FORMATS = [HTML, ACTIVITY, JSONLD, JSON]
 # Aliases people type in `?format=`.
 ALIASES = {"ttl": "turtle", "json-ld": "jsonld", "nt": "ntriples", "n-triples": "ntriples",
            "rdf": "rdfxml", "xml-rdf": "rdfxml", "rdf+xml": "rdfxml", "nq": "nquads",
