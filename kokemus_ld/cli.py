@@ -72,11 +72,17 @@ def _serve(settings: Settings, args) -> int:
 
 
 def _load(settings: Settings, args) -> int:
+    from .store.base import StoreUnavailable
     from .store.remote import RemoteStore
 
     store = RemoteStore(args.store, update_url=args.update, settings=settings)
-    count = store.load_build(settings.current_dir)
-    print(f"Loaded {count} quads into {args.store}")
+    try:
+        count = store.load_build(settings.current_dir)
+    except StoreUnavailable as exc:
+        print(f"Lataus epäonnistui; etätietovarasto on ennallaan. / Loading failed; the remote store is unchanged.\n"
+              f"{exc}", file=sys.stderr)
+        return 1
+    print(f"Ladattu / loaded {store.build_info()['build_id']}: {count} quads -> {args.store}")
     return 0
 
 

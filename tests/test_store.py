@@ -1,0 +1,249 @@
+"""The store interface on both backends, the read-only check, and `kokemus-ld load` / `serve --store`."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import threading
+import time
+import urllib.parse
+import urllib.request
+from pathlib import Path
+
+import pyoxigraph as ox
+import pytest
+
+from kokemus_ld.cli import main
+from kokemus_ld.config import ROOT
+from kokemus_ld.store.base import QueryError, StoreUnavailable, check_read_only, query_form
+from kokemus_ld.store.embedded import EmbeddedStore
+from kokemus_ld.store.remote import RemoteStore
+
+from conftest import free_port
+
+BASE = "https://kokemus.vslj.fi/"
+KUULE = BASE + "id/activity/kuule-minua"
+EHJA = BASE + "id/org/ehja"
+COUNT = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
+
+
+@pytest.fixture(params=["embedded", "oxigraph"])
+def store(request, built):
+    """The interface under test, once per backend."""
+    if request.param == "embedded":
+        return EmbeddedStore(built)
+    url = request.getfixturevalue("oxigraph_server")
+    return RemoteStore(url + "/query", settings=built)
+
+
+def count(store, **kwargs) -> int:
+    """Triples in the default graph (the union unless a dataset is given)."""
+    return int(store.query(COUNT, **kwargs).rows[0][0].value)
+
+
+# -- answers --------------------------------------------------------------------------------------
+
+def test_the_three_kinds_of_answer_in_pyoxigraph_terms(store):
+    select = store.query(f"SELECT ?o WHERE {{ <{KUULE}> a ?o }} ORDER BY ?o")
+    assert select.kind == "select" and select.variables == ["o"]
+    assert ox.NamedNode(BASE + "def/kt#Activity") in [row[0] for row in select.rows]
+    ask = store.query(f"ASK {{ <{KUULE}> ?p ?o }}")
+    assert ask.kind == "ask" and ask.boolean is True
+    graph = store.query(f"CONSTRUCT WHERE {{ <{KUULE}> ?p ?o }}")
+    assert graph.kind == "graph" and all(isinstance(t, ox.Triple) for t in graph.triples)
+    assert len(graph.triples) > 10
+
+
+def test_the_row_cap_cuts_and_says_so(store):
+    query = f"SELECT ?p ?o WHERE {{ <{KUULE}> ?p ?o }}"
+    rows = len(store.query(query).rows)
+    exact = store.query(query, limit=rows)
+    assert len(exact.rows) == rows and not exact.truncated
+    cut = store.query(query, limit=rows - 1)
+    assert len(cut.rows) == rows - 1 and cut.truncated
+    cut_graph = store.query(f"CONSTRUCT WHERE {{ <{KUULE}> ?p ?o }}", limit=2)
+    assert len(cut_graph.triples) == 2 and cut_graph.truncated
+
+
+def test_the_protocol_dataset(store):
+    in_graph = int(store.query(f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{KUULE}> {{ ?s ?p ?o }} }}")
+                   .rows[0][0].value)
+    assert count(store, default_graphs=[KUULE]) == in_graph
+    assert count(store, default_graphs=[KUULE, EHJA]) > in_graph
+    assert count(store) > count(store, default_graphs=[KUULE, EHJA])
+    # named graphs alone: an empty default graph, and GRAPH sees only those named
+    assert count(store, named_graphs=[KUULE]) == 0
+    graphs = store.query("SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }", named_graphs=[KUULE, EHJA])
+    assert sorted(r[0].value for r in graphs.rows) == sorted([KUULE, EHJA])
+
+
+def test_a_users_query_is_checked_at_the_choke_point(store):
+    with pytest.raises(QueryError, match="read-only"):
+        store.query("DROP ALL", isolate=True)
+    with pytest.raises(QueryError, match="SERVICE"):
+        store.query("SELECT * WHERE { SERVICE <http://127.0.0.1:9/> { ?s ?p ?o } }", isolate=True)
+    with pytest.raises(QueryError, match="1:"):
+        store.query("SELECT * WHERE { ?s ?p }", isolate=True)
+    assert store.query(f"ASK {{ <{KUULE}> ?p ?o }}", isolate=True).boolean is True
+
+
+def test_both_backends_agree(built, oxigraph_server):
+    embedded = EmbeddedStore(built)
+    remote = RemoteStore(oxigraph_server + "/query", settings=built)
+    query = f"SELECT ?p ?o WHERE {{ <{KUULE}> ?p ?o }} ORDER BY ?p ?o"
+    assert embedded.query(query).rows == remote.query(query).rows
+    assert embedded.build_info()["build_id"] == remote.build_info()["build_id"]
+    # the remote store holds one triple more: the loaded build's meta, in its own graph
+    assert count(remote) == count(embedded) + 1 == built_triples(built) + 1
+
+
+def built_triples(settings) -> int:
+    """Triples of the published build, from its meta."""
+    return json.loads((settings.current_dir / "meta.json").read_text())["triples"]
+
+
+def test_the_embedded_store_honours_from(built):
+    store = EmbeddedStore(built)
+    in_graph = int(store.query(f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{KUULE}> {{ ?s ?p ?o }} }}")
+                   .rows[0][0].value)
+    from_graph = store.query(f"SELECT (COUNT(*) AS ?n) FROM <{KUULE}> WHERE {{ ?s ?p ?o }}", isolate=True)
+    assert int(from_graph.rows[0][0].value) == in_graph
+    nothing = store.query("SELECT * FROM <file:///etc/passwd> WHERE { ?s ?p ?o }", isolate=True)
+    assert nothing.rows == []
+
+
+def test_stores_are_read_only(store):
+    with pytest.raises(TypeError):
+        store.add(ox.Quad(ox.NamedNode("urn:a"), ox.NamedNode("urn:b"), ox.NamedNode("urn:c")))
+
+
+# -- the read-only check ------------------------------------------------------------------------
+
+@pytest.mark.parametrize("query, form", [
+    ("SELECT ?service ?load ?drop WHERE { ?service ?load ?drop }", "select"),
+    ("PREFIX load: <urn:x#>\nPREFIX service: <urn:y#>\nASK { load:a service:b ?c }", "ask"),
+    ("# DROP ALL in a comment\nCONSTRUCT WHERE { ?s ?p 'INSERT DATA { }' }", "construct"),
+    ("BASE <http://example.org/>\ndescribe <x>", "describe"),
+    ('SELECT * WHERE { ?s ?p """SERVICE <http://x/> {}""" }', "select"),
+])
+def test_queries_that_only_look_dangerous_pass(query, form):
+    check_read_only(query)
+    assert query_form(query) == form
+
+
+@pytest.mark.parametrize("query", [
+    "INSERT DATA { <urn:a> <urn:b> <urn:c> }",
+    "PREFIX ex: <urn:x#>\nDELETE { ?s ?p ?o } WHERE { ?s ?p ?o }",
+    "WITH <urn:g> DELETE { ?s ?p ?o } WHERE { ?s ?p ?o }",
+    "LOAD SILENT <http://example.org/x.ttl>",
+    "CLEAR ALL", "DROP GRAPH <urn:g>", "CREATE GRAPH <urn:g>", "COPY <urn:a> TO <urn:b>",
+    "SELECT * { } ; DROP ALL",
+    'DEFINE get:soft "replace" SELECT * WHERE { ?s ?p ?o }',
+    "SELECT * WHERE { SERVICE <http://example.org/sparql> { ?s ?p ?o } }",
+    "SELECT * WHERE { service silent ?endpoint { ?s ?p ?o } }",
+    "not sparql at all",
+])
+def test_updates_service_and_other_text_are_refused(query):
+    with pytest.raises(QueryError):
+        check_read_only(query)
+
+
+def test_service_can_be_allowed():
+    check_read_only("SELECT * WHERE { SERVICE <http://example.org/sparql> { ?s ?p ?o } }", allow_service=True)
+
+
+# -- kokemus-ld load / serve --store ---------------------------------------------------------
+
+def smaller_build(built, target: Path) -> Path:
+    """A copy of the published build without the Kuule minua document (a different next build)."""
+    source = built.current_dir.resolve()
+    target.mkdir(parents=True)
+    meta = json.loads((source / "meta.json").read_text())
+    lines = [line for line in (source / "kokemus.nq").read_text().splitlines(keepends=True)
+             if not line.rstrip().endswith(f"<{KUULE}> .")]
+    (target / "kokemus.nq").write_text("".join(lines))
+    meta.update(build_id=meta["build_id"] + "-smaller", triples=len(lines))
+    meta["hashes"] = {k: v for k, v in meta["hashes"].items() if k != KUULE}
+    (target / "meta.json").write_text(json.dumps(meta))
+    return target
+
+
+def test_load_command(built, fresh_oxigraph, capsys):
+    assert main(["--publish", built.publish_dir, "load", "--store", fresh_oxigraph + "/query"]) == 0
+    remote = RemoteStore(fresh_oxigraph + "/query", settings=built)
+    assert remote.build_info()["build_id"] in capsys.readouterr().out
+    assert count(remote) == built_triples(built) + 1
+    assert remote.query(f"ASK {{ <{KUULE}> ?p ?o }}").boolean is True
+
+
+def test_load_replaces_the_previous_build(built, fresh_oxigraph, tmp_path):
+    remote = RemoteStore(fresh_oxigraph + "/query", settings=built)
+    remote.load_build(built.current_dir)
+    smaller = smaller_build(built, tmp_path / "smaller")
+    remote.load_build(smaller)
+    assert remote.query(f"ASK {{ <{KUULE}> ?p ?o }}").boolean is False
+    assert remote.build_info()["build_id"].endswith("-smaller")
+    assert count(remote) == json.loads((smaller / "meta.json").read_text())["triples"] + 1
+
+
+def test_a_reader_during_load_sees_the_old_or_the_new_build(built, fresh_oxigraph, tmp_path):
+    loader = RemoteStore(fresh_oxigraph + "/query", settings=built)
+    reader = RemoteStore(fresh_oxigraph + "/query", settings=built)
+    smaller = smaller_build(built, tmp_path / "smaller")
+    loader.load_build(built.current_dir)
+    full_count, seen, stop = count(reader), [], threading.Event()
+
+    def read():
+        while not stop.is_set():
+            seen.append(count(reader))
+
+    thread = threading.Thread(target=read)
+    thread.start()
+    try:
+        for _ in range(5):
+            loader.load_build(smaller)
+            loader.load_build(built.current_dir)
+    finally:
+        stop.set()
+        thread.join()
+    smaller_count = json.loads((smaller / "meta.json").read_text())["triples"] + 1
+    assert seen and set(seen) <= {full_count, smaller_count}, sorted(set(seen))
+
+
+def test_load_into_an_unreachable_store_fails_cleanly(built, capsys):
+    url = f"http://127.0.0.1:{free_port()}/query"
+    assert main(["--publish", built.publish_dir, "load", "--store", url]) == 1
+    assert "Loading failed" in capsys.readouterr().err
+
+
+def test_load_without_a_build_fails_cleanly(tmp_path, fresh_oxigraph):
+    with pytest.raises(StoreUnavailable, match="kokemus-ld build"):
+        RemoteStore(fresh_oxigraph + "/query").load_build(tmp_path / "nothing")
+
+
+def test_serve_from_a_remote_store(built, fresh_oxigraph):
+    RemoteStore(fresh_oxigraph + "/query", settings=built).load_build(built.current_dir)
+    port = free_port()
+    proc = subprocess.Popen([sys.executable, "-m", "kokemus_ld.cli", "--publish", built.publish_dir, "serve",
+                             "--store", fresh_oxigraph + "/query", "--port", str(port)],
+                            cwd=str(ROOT), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    query = urllib.parse.urlencode({"query": f"SELECT ?l WHERE {{ <{KUULE}> <http://www.w3.org/2004/02/skos/"
+                                             f"core#prefLabel> ?l FILTER(LANG(?l) = 'fi') }}"})
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                request = urllib.request.Request(f"http://127.0.0.1:{port}/sparql?{query}",
+                                                 headers={"Accept": "application/sparql-results+json"})
+                body = json.loads(urllib.request.urlopen(request, timeout=5).read())
+                break
+            except OSError:
+                assert proc.poll() is None and time.monotonic() < deadline, "serve did not start"
+                time.sleep(0.2)
+        assert [b["l"]["value"] for b in body["results"]["bindings"]] == ["Kuule minua -hanke"]
+        page = urllib.request.urlopen(f"http://127.0.0.1:{port}/id/activity/kuule-minua", timeout=5).read()
+        assert "Kuule minua -hanke" in page.decode()
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
