@@ -17,6 +17,7 @@ from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import RDF
 
 from ..vocab import SH
+from .prepared import prepared_queries
 from .problems import Problem
 
 _PREFIX = re.compile(r"^(?:@prefix|PREFIX)\s+([\w-]*):\s*<([^>]*)>", re.I)
@@ -43,10 +44,11 @@ def validate(data: Graph, shapes: Graph, ontology: Graph, where: dict) -> Report
     for g in (data, ontology):
         for t in g:
             combined.add(t)
-    _conforms, report_graph, _text = pyshacl.validate(
-        combined, shacl_graph=shapes, inference="none", advanced=True,
-        allow_warnings=True, allow_infos=True, meta_shacl=False,
-    )
+    with prepared_queries():  # pyshacl would parse each SPARQL constraint once per focus node
+        _conforms, report_graph, _text = pyshacl.validate(
+            combined, shacl_graph=shapes, inference="none", advanced=True,
+            allow_warnings=True, allow_infos=True, meta_shacl=False,
+        )
     languages = {str(m): m.language for m in shapes.objects(None, SH.message) if isinstance(m, Literal)}
     problems = [_problem(report_graph, r, where, languages)
                 for r in report_graph.subjects(RDF.type, SH.ValidationResult)]
