@@ -1,0 +1,224 @@
+"""Measuring tools for the benchmark: timed child processes, servers on loopback, load.
+
+Every load run is bounded in time (wrk `-d`, or the Python fallback's deadline) and talks
+only to 127.0.0.1.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures
+import http.client
+import os
+import platform
+import re
+import shutil
+import socket
+import statistics
+import subprocess
+import time
+import urllib.parse
+import urllib.request
+from dataclasses import dataclass
+
+
+def percentile(values: list[float], q: float) -> float:
+    """The q-th percentile (0-100) by nearest rank; NaN for no values."""
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    rank = max(0, min(len(ordered) - 1, int(round(q / 100 * len(ordered) + 0.5)) - 1))
+    return ordered[rank]
+
+
+def run_timed(cmd: list[str], env: dict | None = None, timeout: float = 7200) -> dict:
+    """Run a command to its end: wall seconds, its own peak RSS (MiB, from wait4) and exit code."""
+    start = time.perf_counter()
+    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = start + timeout
+    while True:
+        pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
+        if pid:
+            break
+        if time.perf_counter() > deadline:
+            proc.kill()
+            pid, status, usage = os.wait4(proc.pid, 0)
+            break
+        time.sleep(0.05)
+    wall = time.perf_counter() - start
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    out, err = proc.stdout.read(), proc.stderr.read()
+    return {"seconds": wall, "peak_mib": usage.ru_maxrss / 1024, "rc": proc.returncode,
+            "tail": (out + err)[-600:]}
+
+
+def free_port() -> int:
+    """A free TCP port on 127.0.0.1."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@dataclass
+class Server:
+    """A server process on 127.0.0.1 and its base URL."""
+
+    name: str
+    proc: subprocess.Popen
+    url: str
+
+    def stop(self) -> None:
+        """Terminate it (and its workers), killing it if it lingers."""
+        self.proc.terminate()
+        try:
+            self.proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+
+    def rss_mib(self) -> dict:
+        """RSS and PSS (MiB) of the server process and each of its children (gunicorn workers)."""
+        pids = [self.proc.pid] + _children(self.proc.pid)
+        return {pid: _memory(pid) for pid in pids}
+
+
+def start_server(name: str, cmd: list[str], port: int, probe: str, env: dict | None = None,
+                 cwd: str | None = None, timeout: float = 600) -> Server:
+    """Start a server and wait until `probe` (a path) answers 2xx."""
+    proc = subprocess.Popen(cmd, env=env, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            with urllib.request.urlopen(url + probe, timeout=5) as r:
+                r.read()
+            return Server(name, proc, url)
+        except OSError:
+            if proc.poll() is not None or time.monotonic() > deadline:
+                proc.kill()
+                raise RuntimeError(f"{name} did not start: " + (proc.stderr.read() or b"").decode()[-1500:])
+            time.sleep(0.2)
+
+
+def _children(pid: int) -> list[int]:
+    try:
+        with open(f"/proc/{pid}/task/{pid}/children") as f:
+            return [int(p) for p in f.read().split()]
+    except OSError:
+        return []
+
+
+def _memory(pid: int) -> dict:
+    out = {}
+    try:
+        with open(f"/proc/{pid}/smaps_rollup") as f:
+            for line in f:
+                key, _, rest = line.partition(":")
+                if key in ("Rss", "Pss"):
+                    out[key.lower()] = int(rest.split()[0]) / 1024
+    except OSError:
+        pass
+    return out
+
+
+def fetch(url: str, headers: dict | None = None, timeout: float = 60) -> tuple[int, bytes, dict]:
+    """One GET: status, body and headers."""
+    req = urllib.request.Request(url, headers=headers or {})
+    try:
+        with urllib.request.urlopen(req, timeout=timeout) as r:
+            return r.status, r.read(), dict(r.headers)
+    except urllib.error.HTTPError as exc:
+        return exc.code, exc.read(), dict(exc.headers)
+
+
+def sequential_latency(url: str, headers: dict | None = None, budget: float = 3.0,
+                       max_reps: int = 200, min_reps: int = 3) -> dict:
+    """p50/p99 (ms) of one request repeated on one keep-alive connection, within a time budget."""
+    parts = urllib.parse.urlsplit(url)
+    conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=120)
+    path = parts.path + ("?" + parts.query if parts.query else "")
+    times, status, size = [], None, 0
+    end = time.perf_counter() + budget
+    while len(times) < max_reps and (len(times) < min_reps or time.perf_counter() < end):
+        start = time.perf_counter()
+        conn.request("GET", path, headers=headers or {})
+        resp = conn.getresponse()
+        body = resp.read()
+        times.append((time.perf_counter() - start) * 1000)
+        status, size = resp.status, len(body)
+    conn.close()
+    return {"p50_ms": percentile(times, 50), "p99_ms": percentile(times, 99), "n": len(times),
+            "status": status, "bytes": size}
+
+
+def in_process_latency(run, budget: float = 3.0, max_reps: int = 200, min_reps: int = 3) -> dict:
+    """p50/p99 (ms) of a callable repeated within a time budget."""
+    times = []
+    end = time.perf_counter() + budget
+    while len(times) < max_reps and (len(times) < min_reps or time.perf_counter() < end):
+        start = time.perf_counter()
+        run()
+        times.append((time.perf_counter() - start) * 1000)
+    return {"p50_ms": percentile(times, 50), "p99_ms": percentile(times, 99), "n": len(times)}
+
+
+_WRK_LAT = re.compile(r"^\s*(50|99)(?:\.000)?%\s+([\d.]+)(us|ms|s)\s*$", re.M)
+_UNIT = {"us": 0.001, "ms": 1.0, "s": 1000.0}
+
+
+def load(url: str, seconds: float, connections: int = 16, threads: int = 2, headers: dict | None = None) -> dict:
+    """Throughput and latency under load: wrk when installed, else a Python thread pool."""
+    if shutil.which("wrk"):
+        cmd = ["wrk", f"-t{threads}", f"-c{connections}", f"-d{max(1, int(seconds))}s", "--latency",
+               "--timeout", "30s"]
+        for k, v in (headers or {}).items():
+            cmd += ["-H", f"{k}: {v}"]
+        out = subprocess.run(cmd + [url], capture_output=True, text=True, timeout=seconds + 60).stdout
+        rps = re.search(r"Requests/sec:\s*([\d.]+)", out)
+        lat = {m.group(1): float(m.group(2)) * _UNIT[m.group(3)] for m in _WRK_LAT.finditer(out)}
+        errors = re.search(r"Non-2xx or 3xx responses:\s*(\d+)", out)
+        return {"tool": "wrk", "rps": float(rps.group(1)) if rps else 0.0, "p50_ms": lat.get("50", float("nan")),
+                "p99_ms": lat.get("99", float("nan")), "non2xx": int(errors.group(1)) if errors else 0}
+    return _python_load(url, seconds, connections, headers)
+
+
+def _python_load(url: str, seconds: float, connections: int, headers: dict | None) -> dict:
+    parts = urllib.parse.urlsplit(url)
+    path = parts.path + ("?" + parts.query if parts.query else "")
+    deadline = time.perf_counter() + seconds
+
+    def worker():
+        conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=30)
+        times, bad = [], 0
+        while time.perf_counter() < deadline:
+            start = time.perf_counter()
+            conn.request("GET", path, headers=headers or {})
+            resp = conn.getresponse()
+            resp.read()
+            times.append((time.perf_counter() - start) * 1000)
+            bad += resp.status >= 400
+        conn.close()
+        return times, bad
+
+    with concurrent.futures.ThreadPoolExecutor(connections) as pool:
+        results = list(pool.map(lambda _: worker(), range(connections)))
+    times = [t for ts, _ in results for t in ts]
+    return {"tool": "python", "rps": len(times) / seconds, "p50_ms": percentile(times, 50),
+            "p99_ms": percentile(times, 99), "non2xx": sum(b for _, b in results)}
+
+
+def machine() -> dict:
+    """What the numbers were measured on."""
+    cpu = "?"
+    try:
+        with open("/proc/cpuinfo") as f:
+            cpu = next((line.split(":", 1)[1].strip() for line in f if line.startswith("model name")), "?")
+    except OSError:
+        pass
+    mem = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
+    return {"nproc": os.cpu_count(), "memory_gib": round(mem, 1), "cpu": cpu, "kernel": platform.release(),
+            "load_average": os.getloadavg()}
+
+
+def median(values):
+    """Median or NaN."""
+    return statistics.median(values) if values else float("nan")
