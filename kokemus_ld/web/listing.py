@@ -97,8 +97,20 @@ def filters(s: Site, state: ListingState) -> str:
         for value in state.values(param):
             parts.append(f"?activity <{safe_iri(s.vocab.KT + prop)}> <{safe_iri(s.vocab.CONCEPT + value)}> .")
     if state.q:
-        parts.append(named("listing-filter-search").replace("{{q}}", sparql_string(state.q.lower())))
+        matches = " ".join(f"<{safe_iri(a)}>" for a in search(s, state.q))
+        parts.append(f"VALUES ?activity {{ {matches} }}")
     return "\n".join(parts)
+
+
+def search(s: Site, q: str) -> list[str]:
+    """The activities whose texts contain `q` (case-insensitively): one scan per build and text."""
+
+    def make():
+        rows = select(s, "listing-search", limit=1_000_000,
+                      fragments={"#TEXT": sparql_string(q.lower())})
+        return sorted(r["activity"].value for r in rows)
+
+    return s.cached(("listing-search", q.lower()), make)
 
 
 def _query(s: Site, name: str, state: ListingState, numbers: dict | None = None, **iris) -> list[dict]:
