@@ -8,6 +8,7 @@ listing is shareable and works without JavaScript.
 
 from __future__ import annotations
 
+import collections
 import dataclasses
 import re
 from urllib.parse import urlencode
@@ -17,7 +18,7 @@ from flask import request
 from ..vocab import DCT, SKOS
 from .errors import ClientError
 from .pages import labelled_links, local_name, select, text_view
-from .queries import named, safe_iri
+from .queries import safe_iri
 from .site import Site
 
 # URL parameter, kt: property the facet reads, its concept scheme, UI string key.
@@ -90,31 +91,50 @@ def sparql_string(text: str) -> str:
     return '"' + "".join(ch for ch in escaped if ch >= " ") + '"'
 
 
-def filters(s: Site, state: ListingState) -> str:
-    """The graph patterns for the chosen facet values and the search text."""
-    parts = []
-    for param, prop, *_ in FACETS:
-        for value in state.values(param):
-            parts.append(f"?activity <{safe_iri(s.vocab.KT + prop)}> <{safe_iri(s.vocab.CONCEPT + value)}> .")
-    if state.q:
-        matches = " ".join(f"<{safe_iri(a)}>" for a in search(s, state.q))
-        parts.append(f"VALUES ?activity {{ {matches} }}")
-    return "\n".join(parts)
+@dataclasses.dataclass
+class DirectoryIndex:
+    """Every activity's sort key, facet values and search text, read from the store once per build."""
+
+    order: list[str]  # activity IRIs in the listing's stable order (Finnish name, then IRI)
+    facets: dict[str, dict[str, set[str]]]  # facet property IRI -> activity -> value IRIs
+    texts: dict[str, str]  # activity -> its searchable texts, lower-cased
+
+    def matching(self, s: Site, state: ListingState) -> list[str]:
+        """The activities matching every chosen facet value and the search text, in order."""
+        wanted = [(str(s.vocab.KT[prop]), str(s.vocab.CONCEPT[value]))
+                  for param, prop, *_ in FACETS for value in state.values(param)]
+        q = state.q.lower()
+        return [a for a in self.order
+                if all(value in self.facets[prop].get(a, ()) for prop, value in wanted)
+                and (not q or q in self.texts.get(a, ""))]
+
+
+def directory_index(s: Site) -> DirectoryIndex:
+    """The listing's index for the build being served (two queries, cached by build)."""
+
+    def make():
+        names: dict[str, str] = {}
+        facets: dict[str, dict[str, set[str]]] = {str(s.vocab.KT[prop]): {} for _, prop, *_ in FACETS}
+        label = str(SKOS.prefLabel)
+        for row in select(s, "listing-index", limit=10_000_000):
+            a, p, value = row["activity"].value, row["p"].value, row["value"].value
+            if p == label:
+                names[a] = value
+            else:
+                facets[p].setdefault(a, set()).add(value)
+                names.setdefault(a, "")
+        texts: dict[str, list[str]] = {}
+        for row in select(s, "listing-search", limit=10_000_000):
+            texts.setdefault(row["activity"].value, []).append(row["text"].value.lower())
+        order = sorted(names, key=lambda a: (names[a].lower(), a))
+        return DirectoryIndex(order, facets, {a: "\n".join(t) for a, t in texts.items()})
+
+    return s.cached(("directory-index",), make)
 
 
 def search(s: Site, q: str) -> list[str]:
-    """The activities whose texts contain `q` (case-insensitively): one scan per build and text."""
-
-    def make():
-        rows = select(s, "listing-search", limit=1_000_000,
-                      fragments={"#TEXT": sparql_string(q.lower())})
-        return sorted(r["activity"].value for r in rows)
-
-    return s.cached(("listing-search", q.lower()), make)
-
-
-def _query(s: Site, name: str, state: ListingState, numbers: dict | None = None, **iris) -> list[dict]:
-    return select(s, name, numbers=numbers, fragments={"#FILTERS": filters(s, state)}, **iris)
+    """The activities whose texts contain `q`, case-insensitively."""
+    return sorted(directory_index(s).matching(s, ListingState(q=q)))
 
 
 def concept_labels(s: Site) -> dict[str, list]:
@@ -132,16 +152,16 @@ def concept_labels(s: Site) -> dict[str, list]:
 def listing(s: Site, state: ListingState, lang: str) -> dict:
     """The listing's view model: rows of this page, total, facets with counts, paging links."""
     size = s.settings.page_size
-    total_rows = _query(s, "listing-count", state)
-    total = int(total_rows[0]["n"].value) if total_rows else 0
+    index = directory_index(s)
+    matching = index.matching(s, state)
+    total = len(matching)
     pages = max(1, -(-total // size))
-    page_rows = _query(s, "listing-activities", state, {"limit": size, "offset": (state.page - 1) * size})
-    activities = [r["activity"].value for r in page_rows]
+    activities = matching[(state.page - 1) * size: state.page * size]
     labels = concept_labels(s)
     return {
         "state": state, "total": total, "pages": pages, "first": (state.page - 1) * size + 1,
         "rows": summaries(s, activities, labels, lang),
-        "facets": [facet(s, state, lang, labels, f) for f in FACETS],
+        "facets": [facet(s, state, lang, labels, f, index, matching) for f in FACETS],
         "chosen": [{"param": p, "id": v, "label": _concept_text(s, labels, v, lang),
                     "remove": state.url(lang, toggle=(p, v))} for p, values in state.chosen for v in values],
         "prev": state.url(lang, page=state.page - 1) if state.page > 1 else None,
@@ -156,16 +176,17 @@ def _concept_text(s: Site, labels: dict, concept_id: str, lang: str) -> dict:
     return text_view(labels.get(iri, []), lang) or {"text": concept_id, "lang": None, "fallback": False}
 
 
-def facet(s: Site, state: ListingState, lang: str, labels: dict, spec) -> dict:
+def facet(s: Site, state: ListingState, lang: str, labels: dict, spec, index: DirectoryIndex,
+          matching: list[str]) -> dict:
     """One facet: each value with the number of matching activities, and its toggle link."""
     param, prop, scheme, key = spec
-    rows = _query(s, "listing-facet", state, facet=s.vocab.KT + prop)
+    per_activity = index.facets[str(s.vocab.KT[prop])]
+    counts = collections.Counter(v for a in matching for v in per_activity.get(a, ()))
     chosen = set(state.values(param))
     values = []
-    for row in rows:
-        iri = row["value"].value
+    for iri, count in counts.items():
         concept_id = local_name(iri)
-        values.append({"id": concept_id, "count": int(row["n"].value), "selected": concept_id in chosen,
+        values.append({"id": concept_id, "count": count, "selected": concept_id in chosen,
                        "href": state.url(lang, toggle=(param, concept_id)), "iri": iri,
                        **(text_view(labels.get(iri, []), lang) or {"text": concept_id, "lang": None,
                                                                    "fallback": False})})
