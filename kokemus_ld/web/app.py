@@ -9,7 +9,7 @@ from flask import Flask, g
 
 from ..config import Settings
 from ..store import Store, open_store
-from . import errors, site
+from . import errors, render, site
 
 MAX_BODY_BYTES = 64 * 1024
 
@@ -21,6 +21,7 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
     app.config.update(MAX_CONTENT_LENGTH=MAX_BODY_BYTES, JSON_AS_ASCII=False)
     app.extensions["kokemus"] = site.Site(settings, store or open_store(settings))
     app.jinja_env.autoescape = True
+    app.jinja_env.finalize = render.visible_controls
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
     site.install(app)

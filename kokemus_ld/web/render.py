@@ -9,6 +9,7 @@ from xml.sax.saxutils import escape as xml_escape
 
 import pyoxigraph as ox
 from flask import render_template
+from markupsafe import Markup
 
 from .negotiation import CSV, SRJ, SRX, TSV, Format
 
@@ -32,8 +33,22 @@ def html(template: str, **context) -> str:
 
 def json_script(data) -> str:
     """JSON safe to embed in a JSON-LD script element (no `</script>` breakout)."""
-    text = json.dumps(data, ensure_ascii=False)
+    text = json.dumps(data, ensure_ascii=False).translate(_BIDI_ESCAPED)
     return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+
+
+# Bidirectional overrides and isolates ("Trojan Source" characters): in a page they would reorder
+# the text around them, so pages show them as visible marks; the data formats keep them as they are.
+_BIDI = (*range(0x202A, 0x202F), *range(0x2066, 0x206A))
+_BIDI_VISIBLE = {c: f"[U+{c:04X}]" for c in _BIDI}
+_BIDI_ESCAPED = {c: f"\\u{c:04x}" for c in _BIDI}
+
+
+def visible_controls(value):
+    """Template output with bidi control characters shown as marks (`[U+202E]`), never obeyed."""
+    if isinstance(value, str) and not isinstance(value, Markup):
+        return value.translate(_BIDI_VISIBLE)
+    return value
 
 
 # --- SPARQL results (rows we capped ourselves, so pyoxigraph's streaming writers don't fit) ---

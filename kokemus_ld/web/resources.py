@@ -15,7 +15,7 @@ import pyoxigraph as ox
 from ..vocab import DCT, SKOS
 from .errors import ClientError
 from .negotiation import HTML, RESOURCE_FORMATS, by_extension
-from .queries import named
+from .queries import named, safe_iri
 from .site import Site
 
 MAX_PAGE = 10_000
@@ -57,6 +57,10 @@ def load_document(site: Site, iri: str, page: int = 1) -> Document | None:
     """The document of an IRI from the store, or None when nothing is published there."""
     if page < 1 or page > MAX_PAGE:
         raise ClientError(400, "Sivunumero ei kelpaa. / The page number is out of range.")
+    try:
+        safe_iri(iri)
+    except ValueError:
+        raise ClientError(400, "Osoite ei ole kelvollinen IRI. / The address is not a valid IRI.") from None
 
     def make():
         size = site.settings.page_size

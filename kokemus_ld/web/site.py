@@ -19,6 +19,7 @@ from flask import Flask, Response, current_app, g, request
 from ..config import Settings
 from ..store import Store
 from ..vocab import Vocab, vocab
+from .errors import ClientError
 from .negotiation import Format
 
 LANGS = ("fi", "sv", "en")
@@ -38,14 +39,18 @@ class Site:
 
     # -- build-keyed cache -----------------------------------------------------------------
 
-    def cached(self, key: tuple, make):
-        """`make()` once per build and key; an LRU bounded by the cache_size setting."""
+    def cached(self, key: tuple, make, keep=None):
+        """`make()` once per build and key; an LRU bounded by the cache_size setting.
+
+        `keep(value)` may refuse to cache a value (e.g. a large answer)."""
         full = (self.build_id(),) + key
         with self._cache_lock:
             if full in self._cache:
                 self._cache.move_to_end(full)
                 return self._cache[full]
         value = make()
+        if keep is not None and not keep(value):
+            return value
         with self._cache_lock:
             self._cache[full] = value
             while len(self._cache) > self.settings.cache_size:
@@ -120,6 +125,10 @@ def install(app: Flask) -> None:
     @app.before_request
     def _lang():
         g.lang = choose_lang()
+        limit = 3 * site().settings.sparql_max_query_bytes + 4096  # room for a percent-encoded GET query
+        if len(request.query_string) > limit:
+            raise ClientError(414, f"Osoitteen kyselyosa on yli {limit} tavua. / "
+                                   f"The query string is too long (over {limit} bytes).")
 
     @app.after_request
     def _headers(response: Response) -> Response:
