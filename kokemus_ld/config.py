@@ -29,6 +29,7 @@ SETTINGS: list[tuple[str, object, str]] = [
     ("allow_service", False, "Allow SPARQL SERVICE (federation) in user queries. Off: no outbound requests."),
     ("page_size", 50, "Rows per page in listings, backlinks and feeds."),
     ("cache_size", 4096, "Entries in the per-worker response cache (keyed by build)."),
+    ("sparql_cache", True, "Cache SPARQL answers (under 1 MiB) per build; the data cannot change within a build."),
 ]
 
 
@@ -50,6 +51,7 @@ class Settings:
     allow_service: bool = False
     page_size: int = 50
     cache_size: int = 4096
+    sparql_cache: bool = True
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None, **overrides) -> "Settings":

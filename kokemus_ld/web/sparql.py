@@ -61,8 +61,12 @@ def endpoint():
     fmt = _choose(req.formats, offered)
     if fmt is HTML:
         return sparql_page.results_page(req, run)
-    result = run(req)
-    return answer(result, fmt)
+    if not s.settings.sparql_cache:
+        return answer(run(req), fmt)
+    # The dataset is immutable between builds, so an answer is cached per build (small ones only).
+    key = ("sparql", req.query, tuple(req.default_graphs), tuple(req.named_graphs), fmt.name)
+    body, chosen, truncated = s.cached(key, lambda: _serialized(run(req), fmt), keep=_small)
+    return _respond(body, chosen, truncated)
 
 
 def run(req: ProtocolRequest) -> QueryResult:
@@ -74,14 +78,29 @@ def run(req: ProtocolRequest) -> QueryResult:
 
 def answer(result: QueryResult, fmt: Format) -> Response:
     """Serialize a result in a data format; a cut answer carries `X-Truncated: true`."""
+    return _respond(*_serialized(result, fmt))
+
+
+MAX_CACHED_ANSWER = 1 << 20
+
+
+def _small(value) -> bool:
+    return len(value[0]) <= MAX_CACHED_ANSWER
+
+
+def _serialized(result: QueryResult, fmt: Format) -> tuple[bytes, Format, bool]:
     if result.kind == "graph":
         fmt = fmt if fmt in GRAPH_RESULT_FORMATS else GRAPH_RESULT_FORMATS[0]
         body = graph_bytes(result.triples, fmt, site().vocab.prefixes)
     else:
         fmt = fmt if fmt in RESULTS_FORMATS else RESULTS_FORMATS[0]
         body = results_bytes(result.variables, result.rows, fmt, result.boolean)
+    return body, fmt, result.truncated
+
+
+def _respond(body: bytes, fmt: Format, truncated: bool) -> Response:
     response = data_response(body, fmt)
-    if result.truncated:
+    if truncated:
         response.headers["X-Truncated"] = "true"
     return response
 
