@@ -94,9 +94,11 @@ def check(settings: Settings) -> Checked:
     vocabulary = load_vocabulary(settings)
     files = read_data(Path(settings.data_dir), vocabulary.concepts, label=Path(settings.data_dir).name)
     data, where = map_entries(files, v)
+    _describe_dataset(data, v, settings)  # the licence is a setting, validated as it will be published
     where = {**locate_turtle(Path(settings.ontology_dir), v.base, Path(settings.ontology_dir).name), **where}
     shapes = load_shapes(settings)
     report = validate(data, shapes, vocabulary.graph, where)
+    report.problems = sorted(set(report.problems) | set(files.warnings))
     if not report.conforms:
         raise DataError(report.problems)
     return Checked(data, vocabulary, shapes, report, files)
@@ -125,7 +127,6 @@ def build(settings: Settings, now: dt.datetime | None = None) -> BuildResult:
     for g in (checked.data, checked.vocabulary.graph, checked.shapes):
         for t in g:
             full.add(t)
-    _describe_dataset(full, v, settings)
     documents = partition(full, v)
     hashes = {doc: _hash(triples) for doc, triples in documents.items()}
     modified, events, gone = _changes(previous, hashes, now)

@@ -109,6 +109,9 @@ def parse_yaml(text: str, file: str) -> Any:
         if what.startswith("found unexpected end of stream") and exc.context_mark:
             mark = exc.context_mark  # an unclosed quote: point at where it was opened
         line = mark.line + 1 if mark else 1
+        opened = _unclosed_quote(text, line)
+        if opened is not None:  # the quote ran on to a later line's quote; the mistake is where it opened
+            line, what = opened, "found unexpected end of stream"
         raise DataError([Problem(file, line, "(yaml)",
                                  f"YAML-syntaksivirhe: {_syntax_fi(what)}; tarkista sisennys ja lainausmerkit",
                                  f"YAML syntax error: {what}; check the indentation and quotes")]) from None
@@ -129,6 +132,20 @@ _SYNTAX_FI = [
     ("but found another document", "tiedostossa saa olla vain yksi dokumentti (poista '---')"),
     ("found undefined alias", "YAML-viittauksia (*alias) ei sallita"),
 ]
+
+
+def _unclosed_quote(text: str, before: int) -> int | None:
+    """The first line before `before` whose double quotes do not pair up, if any.
+
+    A quoted value may legally run over several lines, so a forgotten closing quote is only
+    noticed lines later; the editors' files never continue a quoted value on the next line.
+    """
+    for number, line in enumerate(text.splitlines()[: before - 1], start=1):
+        if line.lstrip().startswith("#"):
+            continue
+        if (line.count('"') - line.count('\\"')) % 2:
+            return number
+    return None
 
 
 def _syntax_fi(problem: str) -> str:
@@ -238,6 +255,12 @@ _KIND_WORDS = {
     "langlist": ("kielikohtaiset listat (fi:, sv:, en:)", "lists per language (fi:, sv:, en:)"),
     "period": ("day, week, month tai year", "day, week, month or year"),
 }
+
+
+class SourceFiles(list):
+    """The checked files of the data folder, with the warnings found while reading them."""
+
+    warnings: list[Problem]
 
 
 @dataclasses.dataclass
@@ -362,10 +385,12 @@ class Checker:
 
     def _wrong(self, value, spec, field, line):
         fi, en = _KIND_WORDS[spec.kind]
-        shown = repr(value) if not isinstance(value, (dict, list)) else type(value).__name__
-        if len(shown) > 60:
-            shown = shown[:57] + "..."
-        self.problem(line, field, f"arvon pitää olla {fi}, nyt {shown}", f"the value must be {en}, got {shown}")
+        if isinstance(value, (dict, list)):
+            got_fi, got_en = _KIND_WORDS["map" if isinstance(value, dict) else "list"]
+        else:
+            shown = ("true" if value else "false") if isinstance(value, bool) else repr(value)  # as YAML spells it
+            got_fi = got_en = shown if len(shown) <= 60 else shown[:57] + "..."
+        self.problem(line, field, f"arvon pitää olla {fi}, nyt {got_fi}", f"the value must be {en}, got {got_en}")
 
 
 def nfc(value: Any) -> Any:
@@ -393,10 +418,10 @@ def file_kind(relative: Path) -> str | None:
     return None
 
 
-def read_data(data_dir: Path, concepts: dict[str, str], label: str = "data") -> list[SourceFile]:
+def read_data(data_dir: Path, concepts: dict[str, str], label: str = "data") -> SourceFiles:
     """Read and check every YAML file of the data folder; raise `DataError` with all problems."""
     problems: list[Problem] = []
-    files: list[SourceFile] = []
+    files = SourceFiles()
     for path in sorted(data_dir.rglob("*")):
         if path.is_dir() or path.name.startswith("."):
             continue
@@ -440,6 +465,7 @@ def read_data(data_dir: Path, concepts: dict[str, str], label: str = "data") -> 
     problems.extend(_cross_check(files))
     if any(p.severity == "violation" for p in problems):
         raise DataError(problems)
+    files.warnings = problems
     return files
 
 
