@@ -15,6 +15,7 @@ import shutil
 import socket
 import statistics
 import subprocess
+import tempfile
 import time
 import urllib.parse
 import urllib.request
@@ -32,8 +33,9 @@ def percentile(values: list[float], q: float) -> float:
 
 def run_timed(cmd: list[str], env: dict | None = None, timeout: float = 7200) -> dict:
     """Run a command to its end: wall seconds, its own peak RSS (MiB, from wait4) and exit code."""
+    log = tempfile.TemporaryFile()  # a file, not a pipe: a chatty child must never block on a full pipe
     start = time.perf_counter()
-    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(cmd, env=env, stdout=log, stderr=subprocess.STDOUT)
     deadline = start + timeout
     while True:
         pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
@@ -46,9 +48,10 @@ def run_timed(cmd: list[str], env: dict | None = None, timeout: float = 7200) ->
         time.sleep(0.05)
     wall = time.perf_counter() - start
     proc.returncode = os.waitstatus_to_exitcode(status)
-    out, err = proc.stdout.read(), proc.stderr.read()
-    return {"seconds": wall, "peak_mib": usage.ru_maxrss / 1024, "rc": proc.returncode,
-            "tail": (out + err)[-600:]}
+    log.seek(0)
+    tail = log.read().decode("utf-8", "replace")[-600:]
+    log.close()
+    return {"seconds": wall, "peak_mib": usage.ru_maxrss / 1024, "rc": proc.returncode, "tail": tail}
 
 
 def free_port() -> int:
@@ -84,7 +87,8 @@ class Server:
 def start_server(name: str, cmd: list[str], port: int, probe: str, env: dict | None = None,
                  cwd: str | None = None, timeout: float = 600) -> Server:
     """Start a server and wait until `probe` (a path) answers 2xx."""
-    proc = subprocess.Popen(cmd, env=env, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    log = tempfile.TemporaryFile()  # never a pipe: a server logging under load would block on it
+    proc = subprocess.Popen(cmd, env=env, cwd=cwd, stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + timeout
     while True:
@@ -95,7 +99,9 @@ def start_server(name: str, cmd: list[str], port: int, probe: str, env: dict | N
         except OSError:
             if proc.poll() is not None or time.monotonic() > deadline:
                 proc.kill()
-                raise RuntimeError(f"{name} did not start: " + (proc.stderr.read() or b"").decode()[-1500:])
+                proc.wait()
+                log.seek(0)
+                raise RuntimeError(f"{name} did not start: " + log.read().decode("utf-8", "replace")[-1500:])
             time.sleep(0.2)
 
 

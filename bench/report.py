@@ -32,7 +32,8 @@ def render(paths: list[Path], mode: str) -> str:
     m, v = first["machine"], first["versions"]
     lines = [f"# kokemus-ld benchmark ({mode})", "",
              "Written by `bench/run.py` (`make bench` / `make bench-quick`); raw figures in "
-             f"`bench/results/{mode}/`. Loopback only; every load run is bounded in time.", "",
+             f"`bench/results/{mode}/`. Loopback only; every load run is bounded in time. Where the time goes, "
+             "with profiles of each miss: `bench/PROFILE.md`.", "",
              f"Machine: {m['nproc']} cores, {m['memory_gib']} GiB, {m['cpu']}, Linux {m['kernel']}; "
              f"load average at start of the last N: {', '.join(f'{x:.1f}' for x in m['load_average'])} "
              "(the machine was shared with other work: read the ratios, not the absolute times).", "",
