@@ -289,7 +289,12 @@ def _ox(term):
         return ox.BlankNode(str(term))
     if term.language:
         return ox.Literal(str(term), language=term.language)
-    return ox.Literal(str(term), datatype=ox.NamedNode(str(term.datatype or XSD.string)))
+    lexical = str(term)
+    if term.datatype == XSD.dateTime and lexical.endswith("+00:00"):
+        # rdflib writes UTC as +00:00, every store as Z: write the canonical form, so the dumps,
+        # the embedded store and a remote store all hold the same literal
+        lexical = lexical[: -len("+00:00")] + "Z"
+    return ox.Literal(lexical, datatype=ox.NamedNode(str(term.datatype or XSD.string)))
 
 
 def _write_dumps(work: Path, nquads: Path, v: Vocab) -> dict:
