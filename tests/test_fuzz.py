@@ -113,6 +113,20 @@ def test_mutated_real_files_are_data_or_located_errors(concepts, name, data):
         map_entries(files, vocab(Settings().base_iri))  # what validates also maps, without crashing
 
 
+def test_a_list_where_a_flag_belongs_is_a_located_error(concepts, tmp_path):
+    """Found by the fuzzer above: `vslj_member: []` crashed the schema check (an unhashable value)."""
+    folder = tmp_path / "data"
+    for name in REAL_FILES:
+        (folder / name).parent.mkdir(parents=True, exist_ok=True)
+        (folder / name).write_text((DATA / name).read_text(encoding="utf-8"), encoding="utf-8")
+    org = folder / "organisations" / "ehja.yaml"
+    org.write_text(org.read_text(encoding="utf-8").replace("vslj_member: true", "vslj_member: []"), encoding="utf-8")
+    with pytest.raises(DataError) as caught:
+        read_data(folder, concepts)
+    [problem] = [p for p in caught.value.problems if p.file == "data/organisations/ehja.yaml"]
+    assert problem.field == "vslj_member" and "true or false" in problem.message_en
+
+
 # -- content negotiation ----------------------------------------------------------------------
 
 MEDIA = st.sampled_from(["text/html", "text/turtle", "application/ld+json", "application/json", "text/*", "*/*",

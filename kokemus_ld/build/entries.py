@@ -374,7 +374,7 @@ class Checker:
             "int": isinstance(value, int) and not isinstance(value, bool),
             "number": isinstance(value, (int, float)) and not isinstance(value, bool),
             "bool": isinstance(value, bool),
-            "period": value in PERIODS,
+            "period": isinstance(value, str) and value in PERIODS,  # a list or map is unhashable
         }[kind]
         if not ok:
             self._wrong(value, spec, field, line)
