@@ -134,6 +134,7 @@ def test_catalog_html_lists_datasets_and_downloads(client):
     assert "Lived-experience work in Southwest Finland" in page
     assert 'href="/dumps/kokemus.ttl.gz"' in page and 'href="/hsds/export.json"' in page
     assert 'href="/sparql"' in page
+    assert 'id="luokitukset"' in page and 'id="tilastot"' in page  # the datasets' IRIs resolve to their section
 
 
 def test_modified_since_leaves_out_unchanged_datasets(client):
