@@ -13,7 +13,7 @@ from pathlib import Path
 from urllib.parse import urljoin
 
 import pyshacl
-from rdflib import Graph, Literal, URIRef
+from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import RDF
 
 from ..vocab import SH
@@ -48,6 +48,7 @@ def validate(data: Graph, shapes: Graph, ontology: Graph, where: dict) -> Report
         _conforms, report_graph, _text = pyshacl.validate(
             combined, shacl_graph=shapes, inference="none", advanced=True,
             allow_warnings=True, allow_infos=True, meta_shacl=False,
+            inplace=True,  # `combined` is ours alone: no need for pyshacl to copy it first
         )
     languages = {str(m): m.language for m in shapes.objects(None, SH.message) if isinstance(m, Literal)}
     problems = [_problem(report_graph, r, where, languages)
@@ -58,7 +59,7 @@ def validate(data: Graph, shapes: Graph, ontology: Graph, where: dict) -> Report
 
 def _problem(rg: Graph, result, where: dict, languages: dict) -> Problem:
     focus = rg.value(result, SH.focusNode)
-    path = rg.value(result, SH.resultPath)
+    path = _first_step(rg, rg.value(result, SH.resultPath))
     severity = SEVERITY.get(rg.value(result, SH.resultSeverity), "violation")
     # pyshacl drops the language tag of SPARQL-constraint messages: recover it from the shapes
     messages = {m.language or languages.get(str(m)): str(m)
@@ -81,6 +82,13 @@ def _problem(rg: Graph, result, where: dict, languages: dict) -> Problem:
     if not exact and prop:  # the property is missing or derived: name it beside where the resource is
         field = f"{field} ({prop})" if field else prop
     return Problem(file, line, field or "(resource)", fi, en, severity)
+
+
+def _first_step(rg: Graph, path):
+    """A sequence or alternative path is located by its first predicate (e.g. kt:unit of kt:unit/org:unitOf)."""
+    while isinstance(path, BNode):
+        path = rg.value(path, RDF.first) or rg.value(path, SH.alternativePath)
+    return path
 
 
 def locate_turtle(folder: Path, base: str, label: str) -> dict:
