@@ -102,18 +102,26 @@ def parse_accept(header: str | None) -> list[tuple[str, float]]:
         media = fields[0].lower()
         if "/" not in media:
             continue
-        q = 1.0
-        for param in fields[1:]:
-            if param.lower().startswith("q="):
-                try:
-                    q = float(param[2:])
-                except ValueError:
-                    q = 0.0
-                if not 0.0 <= q <= 1.0:
-                    q = 0.0
+        q = _q_value(fields[1:])
+        if q is None:
+            continue
         ranges.append((media, q, -i))
+    if not ranges:  # nothing usable in the header: answer as if it were absent (RFC 9110 12.5.1)
+        return [("*/*", 1.0)]
     ranges.sort(key=lambda r: (r[1], _specificity(r[0]), r[2]), reverse=True)
     return [(m, q) for m, q, _ in ranges]
+
+
+def _q_value(params: list[str]) -> float | None:
+    """The q parameter of a media range (1 when absent); None when it is not a number in 0..1."""
+    for param in params:
+        if param.lower().startswith("q="):
+            try:
+                q = float(param[2:])
+            except ValueError:
+                return None
+            return q if 0.0 <= q <= 1.0 else None
+    return 1.0
 
 
 def _specificity(media: str) -> int:
@@ -128,22 +136,24 @@ def negotiate(accept: str | None, offered: list[Format], explicit: str | None = 
             raise NotAcceptable(offered)
         return chosen
     ranges = parse_accept(accept)
-    best, best_q = None, 0.0
+    # highest q first; at equal q a type the client named outranks one it only allowed by a
+    # wildcard (`*/*, application/trig` -> TriG); then the order of `offered`
+    best, best_rank = None, (0.0, -1)
     for f in offered:
-        q = _quality(f.media_type, ranges)
-        if q > best_q:
-            best, best_q = f, q
+        rank = _quality(f.media_type, ranges)
+        if rank[0] > 0 and rank > best_rank:
+            best, best_rank = f, rank
     if best is None:
         raise NotAcceptable(offered)
     return best
 
 
-def _quality(media_type: str, ranges: list[tuple[str, float]]) -> float:
-    """The q-value the most specific matching range gives a media type."""
+def _quality(media_type: str, ranges: list[tuple[str, float]]) -> tuple[float, int]:
+    """(q-value, specificity) of the most specific range that matches a media type."""
     main = media_type.split("/")[0]
     best_spec, q = -1, 0.0
     for media, value in ranges:
         spec = 2 if media == media_type else 1 if media == f"{main}/*" else 0 if media == "*/*" else -1
         if spec > best_spec:
             best_spec, q = spec, value
-    return q if best_spec >= 0 else 0.0
+    return (q, best_spec) if best_spec >= 0 else (0.0, -1)

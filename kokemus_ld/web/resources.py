@@ -85,5 +85,9 @@ def _in_doc(t, iri: str) -> bool:
 
 
 def alternates(path: str, query: str = "") -> list:
-    """(href, format) of every other representation of a document, for Link headers."""
-    return [(f"{path}.{f.extension}" if f is not HTML else path + query, f) for f in RESOURCE_FORMATS]
+    """(href, format) of every representation of a document, for Link headers.
+
+    Each href names its format explicitly (`.html` too), so following it gives that format
+    whatever the client's Accept header says; `query` (the UI language) applies to HTML only.
+    """
+    return [(f"{path}.{f.extension}" + (query if f is HTML else ""), f) for f in RESOURCE_FORMATS]

@@ -78,7 +78,7 @@ def resource(rest: str):
         raise ClientError(404, "Tällä osoitteella ei ole julkaistua sisältöä. / Nothing is published at this IRI.")
     lang_q = f"?lang={g.lang}" if g.lang != "fi" else ""
     alts = [(href, f) for href, f in alternates(path, lang_q) if f is not fmt]
-    location = path + (f".{fmt.extension}" if fmt is not HTML else "")
+    location = f"{path}.{fmt.extension}"  # the URL of exactly this representation
 
     def make():
         if fmt is HTML:
