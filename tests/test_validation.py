@@ -1,0 +1,137 @@
+"""SHACL validation: each result becomes one problem at the line an editor can open, in both languages."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from rdflib import Graph, Literal, URIRef
+from rdflib.namespace import RDF, XSD
+
+from kokemus_ld.build.problems import Problem
+from kokemus_ld.build.validation import locate_turtle, validate
+from kokemus_ld.config import ROOT
+
+KT = "https://kokemus.vslj.fi/def/kt#"
+THING = URIRef("https://kokemus.vslj.fi/id/activity/esimerkki")
+SHAPES = f"""
+@prefix sh: <http://www.w3.org/ns/shacl#> . @prefix xsd: <http://www.w3.org/2001/XMLSchema#> .
+@prefix kt: <{KT}> .
+kt:ThingShape a sh:NodeShape ; sh:targetClass kt:Activity ;
+  sh:property [ sh:path kt:name ; sh:minCount 1 ;
+                sh:message "Nimi puuttuu."@fi , "The name is missing."@en ] ;
+  sh:property [ sh:path kt:count ; sh:datatype xsd:integer ; sh:severity sh:Warning ;
+                sh:message "Määrä on kokonaisluku."@fi , "The count is a whole number."@en ] ;
+  sh:sparql [ sh:select "SELECT $this ?path ?value WHERE {{ $this ?path ?value FILTER(STR(?value) = 'VASTAUS') }}" ;
+              sh:message "Paikkamerkki."@fi , "A placeholder."@en ] .
+kt:PartShape a sh:NodeShape ; sh:targetClass kt:Part ;
+  sh:property [ sh:path kt:name ; sh:minCount 1 ; sh:message "Osan nimi puuttuu."@fi , "The part has no name."@en ] .
+"""
+
+
+def run(triples, where) -> list[str]:
+    """Validate a few triples against the small shapes above; the problems as printed."""
+    data = Graph()
+    for t in triples:
+        data.add(t)
+    shapes = Graph().parse(data=SHAPES, format="turtle")
+    return [str(p) for p in validate(data, shapes, Graph(), where).problems]
+
+
+def test_missing_property_is_named_at_the_resource_line():
+    problems = run([(THING, RDF.type, URIRef(KT + "Activity"))],
+                   {(str(THING), None): ("data/activities/esimerkki.yaml", 2, "id")})
+    assert problems == ["data/activities/esimerkki.yaml:2: id (name): Nimi puuttuu. / The name is missing."]
+
+
+def test_wrong_value_is_named_at_its_own_line_with_the_value_and_severity():
+    problems = run([(THING, RDF.type, URIRef(KT + "Activity")), (THING, URIRef(KT + "name"), Literal("X", lang="fi")),
+                    (THING, URIRef(KT + "count"), Literal("paljon"))],
+                   {(str(THING), None): ("data/a.yaml", 2, "id"), (str(THING), KT + "count"): ("data/a.yaml", 9, "count")})
+    assert problems == ["data/a.yaml:9: count: [warning] Määrä on kokonaisluku. (arvo: 'paljon') / "
+                        "The count is a whole number. (value: 'paljon')"]
+
+
+def test_sparql_constraint_messages_keep_both_languages():
+    """pyshacl reports SPARQL-constraint messages without language tags; both still come out right."""
+    problems = run([(THING, RDF.type, URIRef(KT + "Activity")), (THING, URIRef(KT + "name"), Literal("VASTAUS", lang="fi"))],
+                   {(str(THING), KT + "name"): ("data/faq.yaml", 34, "[5].answer")})
+    assert problems == ["data/faq.yaml:34: [5].answer: Paikkamerkki. (arvo: 'VASTAUS') / A placeholder. (value: 'VASTAUS')"]
+
+
+def test_a_hash_part_falls_back_to_its_documents_line():
+    part = URIRef(f"{THING}#tuki-1")
+    problems = run([(THING, RDF.type, URIRef(KT + "Activity")), (THING, URIRef(KT + "name"), Literal("X", lang="fi")),
+                    (part, RDF.type, URIRef(KT + "Part"))],
+                   {(str(THING), None): ("data/a.yaml", 2, "id")})
+    assert problems == ["data/a.yaml:2: id (name): Osan nimi puuttuu. / The part has no name."]
+
+
+def test_unlocated_resource_is_still_named():
+    problems = run([(THING, RDF.type, URIRef(KT + "Activity"))], {})
+    assert problems == ["(vocabulary):0: esimerkki name: Nimi puuttuu. / The name is missing."]
+
+
+def test_warnings_alone_conform_and_are_counted():
+    other = URIRef(KT + "count")
+    data = Graph()
+    for t in [(THING, RDF.type, URIRef(KT + "Activity")), (THING, URIRef(KT + "name"), Literal("X", lang="fi")),
+              (THING, other, Literal("a")), (THING, other, Literal("b"))]:
+        data.add(t)
+    report = validate(data, Graph().parse(data=SHAPES, format="turtle"), Graph(),
+                      {(str(THING), KT + "count"): ("data/a.yaml", 9, "count")})
+    assert report.conforms  # warnings alone do not stop a build
+    assert report.count("warning") == 2 and report.count("violation") == 0
+    assert all(isinstance(p, Problem) and p.line == 9 for p in report.problems)
+
+
+def test_locate_turtle_finds_each_subject_line(tmp_path):
+    folder = tmp_path / "ontology" / "schemes"
+    folder.mkdir(parents=True)
+    (folder / "tavat.ttl").write_text(
+        "# tavat\n@prefix ktc:  <id/concept/> .\n@prefix kts: <id/scheme/> .\n\n"
+        "kts:tavat a <http://www.w3.org/2004/02/skos/core#ConceptScheme> .\n\n"
+        "ktc:tapa-eta a <http://www.w3.org/2004/02/skos/core#Concept> ;\n    kts:x ktc:tapa-lahi .\n"
+        "<id/concept/tapa-lahi> a <http://www.w3.org/2004/02/skos/core#Concept> .\n", encoding="utf-8")
+    where = locate_turtle(tmp_path / "ontology", "https://kokemus.vslj.fi/", "ontology")
+    assert where == {
+        ("https://kokemus.vslj.fi/id/scheme/tavat", None): ("ontology/schemes/tavat.ttl", 5, ""),
+        ("https://kokemus.vslj.fi/id/concept/tapa-eta", None): ("ontology/schemes/tavat.ttl", 7, ""),
+        ("https://kokemus.vslj.fi/id/concept/tapa-lahi", None): ("ontology/schemes/tavat.ttl", 9, ""),
+    }
+
+
+# --- the real data's report, as published by the build ---------------------------------------------
+
+@pytest.fixture(scope="module")
+def published_problems(built) -> list[str]:
+    """The problems of the session's build, from its meta.json."""
+    meta = json.loads((Path(built.current_dir) / "meta.json").read_text())
+    return meta["validation"]["problems"]
+
+
+def test_real_data_has_no_violation_and_every_problem_is_located(published_problems):
+    assert published_problems
+    for line in published_problems:
+        file, number, rest = line.split(":", 2)
+        assert ": [warning] " in rest or ": [info] " in rest, line  # never a violation
+        source = ROOT / file
+        assert source.exists(), line
+        assert 1 <= int(number) <= len(source.read_text(encoding="utf-8").splitlines()), line
+
+
+def test_real_data_problems_are_said_in_finnish_and_english(published_problems):
+    for line in published_problems:
+        message = line.split("] ", 1)[1]
+        fi, en = message.split(" / ", 1)
+        assert fi and en and fi != en, line
+
+
+def test_vocabulary_warnings_point_at_the_concept_in_its_turtle_file(published_problems):
+    swedish = [p for p in published_problems if "skos:prefLabel@sv" in p and p.startswith("ontology/")]
+    assert swedish, "a concept without a Swedish label is a warning, located in its scheme file"
+    for line in swedish:
+        file, number, _ = line.split(":", 2)
+        written = (ROOT / file).read_text(encoding="utf-8").splitlines()[int(number) - 1]
+        assert written.startswith(("ktc:", "<id/concept/", "kts:")), line
