@@ -5,13 +5,13 @@ from __future__ import annotations
 import gzip
 import hashlib
 import re
-from collections import defaultdict
+from collections import Counter, defaultdict
 from pathlib import Path
 
 import pyoxigraph as ox
 import pytest
 from pyshacl import validate
-from rdflib import Graph, Literal, URIRef
+from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.compare import isomorphic
 from rdflib.namespace import DCAT, DCTERMS as DCT, RDF, SH
 
@@ -162,8 +162,6 @@ def _store_quads(app) -> dict:
 
 
 def _rdflib(term):
-    from rdflib import BNode
-
     if isinstance(term, ox.NamedNode):
         return URIRef(term.value)
     if isinstance(term, ox.BlankNode):
@@ -171,6 +169,35 @@ def _rdflib(term):
     if term.language:
         return Literal(term.value, lang=term.language)
     return Literal(term.value, datatype=URIRef(term.datatype.value))
+
+
+def same_triples(a: Graph, b: Graph) -> bool:
+    """Equal graphs: ground triples as sets; blank-node triples as multisets after naming each blank
+    node by its neighbourhood (three rounds of refinement; rdflib's `isomorphic` is exact but takes
+    seconds on the shapes' RDF lists)."""
+    return _ground(a) == _ground(b) and _blank_signature(a) == _blank_signature(b)
+
+
+def _ground(g: Graph) -> set:
+    return {t for t in g if not any(isinstance(x, BNode) for x in t)}
+
+
+def _blank_signature(g: Graph) -> Counter:
+    triples = [t for t in g if any(isinstance(x, BNode) for x in t)]
+    names = {x: "" for t in triples for x in t if isinstance(x, BNode)}
+
+    def name(x):
+        return names[x] if isinstance(x, BNode) else x.n3()
+
+    for _ in range(3):
+        around = defaultdict(list)
+        for s_, p_, o_ in triples:
+            if isinstance(s_, BNode):
+                around[s_].append(("out", p_.n3(), name(o_)))
+            if isinstance(o_, BNode):
+                around[o_].append(("in", p_.n3(), name(s_)))
+        names = {x: hashlib.sha256(repr(sorted(around[x])).encode()).hexdigest() for x in names}
+    return Counter((name(s_), p_.n3(), name(o_)) for s_, p_, o_ in triples)
 
 
 def _union(graphs: dict) -> Graph:
@@ -207,9 +234,9 @@ def test_every_dump_parses_back_to_the_store_content(client, store_content, name
     if fmt.supports_datasets:  # same graphs, each with the same triples
         assert set(parsed) == set(store_content)
         for graph, triples in store_content.items():
-            assert isomorphic(parsed[graph], triples), graph
+            assert same_triples(parsed[graph], triples), graph
     else:
-        assert isomorphic(_union(parsed), _union(store_content))
+        assert same_triples(_union(parsed), _union(store_content))
 
 
 @pytest.mark.parametrize("name, media_type", [
