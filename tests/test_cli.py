@@ -295,3 +295,21 @@ def test_failing_build_leaves_the_published_build_untouched(mistake, sources, ca
                                     "Build refused; the previously published dataset is untouched.")
     assert _snapshot(publish) == before
     assert [p.name for p in (publish / "builds").iterdir() if p.name.startswith(".")] == []
+
+
+def test_broken_vocabulary_turtle_is_named_at_its_line(sources, capsys):
+    scheme = Path(sources.ontology_dir) / "schemes" / "tavat.ttl"
+    lines = scheme.read_text(encoding="utf-8").splitlines()
+    scheme.write_text("\n".join(lines + ["ktc:tapa-uusi a ."]) + "\n", encoding="utf-8")
+    code, out, err = cli(capsys, "validate")
+    assert code == 1
+    why = ". is not a valid RDF object"
+    assert err.splitlines() == [f"ontology/schemes/tavat.ttl:{len(lines) + 1}: (turtle): Turtle-syntaksivirhe: "
+                                f"{why} / Turtle syntax error: {why}"]
+
+
+def test_a_missing_data_folder_is_an_error_not_an_empty_dataset(sources, capsys, tmp_path):
+    code, out, err = cli(capsys, "--data", str(tmp_path / "dta"), "validate")
+    assert code == 1 and out == ""
+    assert err.splitlines() == [f"dta/dataset.yaml:1: (file): tiedostoa ei ole: onko datakansio {tmp_path / 'dta'} "
+                                f"oikea? / the file does not exist: is the data folder {tmp_path / 'dta'} right?"]

@@ -59,9 +59,7 @@ class Vocabulary:
 def load_vocabulary(settings: Settings) -> Vocabulary:
     """Parse ontology/*.ttl and ontology/schemes/*.ttl against the base IRI."""
     v = vocab(settings.base_iri)
-    g = Graph()
-    for path in sorted(Path(settings.ontology_dir).rglob("*.ttl")):
-        g.parse(path, format="turtle", publicID=v.base)
+    g = _parse_turtle(Path(settings.ontology_dir), v.base)
     concepts: dict[str, str] = {}
     for c, scheme in g.subject_objects(SKOS.inScheme):
         if str(c).startswith(str(v.CONCEPT)) and str(scheme).startswith(str(v.SCHEME)):
@@ -71,10 +69,35 @@ def load_vocabulary(settings: Settings) -> Vocabulary:
 
 def load_shapes(settings: Settings) -> Graph:
     """Parse shapes/*.ttl against the base IRI."""
+    return _parse_turtle(Path(settings.shapes_dir), vocab(settings.base_iri).base)
+
+
+def _parse_turtle(folder: Path, base: str) -> Graph:
+    """Every .ttl file of a folder in one graph; a syntax error is a `DataError` at its file and line."""
     g = Graph()
-    for path in sorted(Path(settings.shapes_dir).rglob("*.ttl")):
-        g.parse(path, format="turtle", publicID=vocab(settings.base_iri).base)
+    problems = []
+    for path in sorted(folder.rglob("*.ttl")):
+        name = f"{folder.name}/{path.relative_to(folder).as_posix()}"
+        try:
+            g.parse(path, format="turtle", publicID=base)
+        except SyntaxError:
+            line, why = _turtle_error(path, base)
+            problems.append(Problem(name, line, "(turtle)", f"Turtle-syntaksivirhe: {why}", f"Turtle syntax error: {why}"))
+        except (UnicodeDecodeError, ValueError) as exc:
+            problems.append(Problem(name, 1, "(turtle)", f"tiedostoa ei voi lukea: {exc}", f"cannot read the file: {exc}"))
+    if problems:
+        raise DataError(problems)
     return g
+
+
+def _turtle_error(path: Path, base: str) -> tuple[int, str]:
+    """Where a Turtle file is broken and why, as pyoxigraph says it (rdflib's line numbers drift)."""
+    try:
+        for _quad in ox.parse(path=str(path), format=ox.RdfFormat.TURTLE, base_iri=base):
+            pass
+    except SyntaxError as exc:
+        return exc.lineno or 1, (exc.msg or str(exc)).split(": ", 1)[-1]
+    return 1, "rdflib cannot read the file"
 
 
 @dataclasses.dataclass

@@ -422,6 +422,10 @@ def read_data(data_dir: Path, concepts: dict[str, str], label: str = "data") -> 
     """Read and check every YAML file of the data folder; raise `DataError` with all problems."""
     problems: list[Problem] = []
     files = SourceFiles()
+    if not (data_dir / "dataset.yaml").is_file():  # also: a mistyped or missing data folder
+        raise DataError([Problem(f"{label}/dataset.yaml", 1, "(file)",
+                                 f"tiedostoa ei ole: onko datakansio {data_dir} oikea?",
+                                 f"the file does not exist: is the data folder {data_dir} right?")])
     for path in sorted(data_dir.rglob("*")):
         if path.is_dir() or path.name.startswith("."):
             continue
