@@ -41,6 +41,28 @@ def copy_sources(target: Path) -> Settings:
                     shapes_dir=str(target / "shapes"), publish_dir=str(target / "var"))
 
 
+def start_oxigraph(location: Path, *flags: str):
+    """Start a real Oxigraph server (PyPI `oxigraph`) on 127.0.0.1; (process, base URL) once it answers."""
+    exe = Path(sys.executable).with_name("oxigraph")
+    exe = exe if exe.exists() else shutil.which("oxigraph")
+    assert exe, "the oxigraph server (PyPI package `oxigraph`) is required for the tests"
+    port = free_port()
+    proc = subprocess.Popen([str(exe), "serve", "--location", str(location), "--bind", f"127.0.0.1:{port}",
+                             "--union-default-graph", *flags],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            urllib.request.urlopen(url + "/query?query=ASK%7B%7D", timeout=1).read()
+            return proc, url
+        except OSError:
+            if time.monotonic() > deadline or proc.poll() is not None:
+                proc.kill()
+                raise RuntimeError("oxigraph server did not start")
+            time.sleep(0.1)
+
+
 @pytest.fixture(scope="session")
 def built(tmp_path_factory) -> Settings:
     """Settings of one build of the real data, published into a temporary folder."""
@@ -53,26 +75,8 @@ def built(tmp_path_factory) -> Settings:
 @pytest.fixture(scope="session")
 def oxigraph_server(built, tmp_path_factory):
     """A real Oxigraph server (PyPI `oxigraph`) on 127.0.0.1, loaded with the build."""
-    exe = Path(sys.executable).with_name("oxigraph")
-    if not exe.exists():
-        exe = shutil.which("oxigraph")
-    assert exe, "the oxigraph server (PyPI package `oxigraph`) is required for the tests"
-    port = free_port()
     location = tmp_path_factory.mktemp("oxigraph")
-    proc = subprocess.Popen([str(exe), "serve", "--location", str(location), "--bind", f"127.0.0.1:{port}",
-                             "--union-default-graph", "--cors"],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            urllib.request.urlopen(url + "/query?query=ASK%7B%7D", timeout=1).read()
-            break
-        except OSError:
-            if time.monotonic() > deadline or proc.poll() is not None:
-                proc.kill()
-                raise RuntimeError("oxigraph server did not start")
-            time.sleep(0.1)
+    proc, url = start_oxigraph(location, "--cors")
     store = RemoteStore(url + "/query", update_url=url + "/update", settings=built)
     store.load_build(built.current_dir)
     yield url
@@ -147,22 +151,7 @@ def live_server(built):
 def fresh_oxigraph(tmp_path):
     """An empty Oxigraph server of its own (for loading tests, and runaway queries that must not
     keep the shared server's cores busy: Oxigraph goes on computing after the client gives up)."""
-    exe = Path(sys.executable).with_name("oxigraph")
-    port = free_port()
-    proc = subprocess.Popen([str(exe if exe.exists() else shutil.which("oxigraph")), "serve", "--location",
-                             str(tmp_path / "oxigraph"), "--bind", f"127.0.0.1:{port}", "--union-default-graph"],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            urllib.request.urlopen(url + "/query?query=ASK%7B%7D", timeout=1).read()
-            break
-        except OSError:
-            if time.monotonic() > deadline or proc.poll() is not None:
-                proc.kill()
-                raise RuntimeError("oxigraph server did not start")
-            time.sleep(0.1)
+    proc, url = start_oxigraph(tmp_path / "oxigraph")
     yield url
     proc.kill()
     proc.wait(timeout=10)
