@@ -126,6 +126,15 @@ def _memory(pid: int) -> dict:
     return out
 
 
+def attempt(measure, *args, **kwargs) -> dict:
+    """Run one measurement; a failure (timeout, refused) is recorded, not fatal to the run."""
+    try:
+        return measure(*args, **kwargs)
+    except (OSError, http.client.HTTPException, subprocess.SubprocessError) as exc:
+        return {"error": f"{type(exc).__name__}: {exc}", "rps": float("nan"), "p50_ms": float("nan"),
+                "p99_ms": float("nan")}
+
+
 def fetch(url: str, headers: dict | None = None, timeout: float = 60) -> tuple[int, bytes, dict]:
     """One GET: status, body and headers."""
     req = urllib.request.Request(url, headers=headers or {})
@@ -140,7 +149,7 @@ def sequential_latency(url: str, headers: dict | None = None, budget: float = 3.
                        max_reps: int = 200, min_reps: int = 3) -> dict:
     """p50/p99 (ms) of one request repeated on one keep-alive connection, within a time budget."""
     parts = urllib.parse.urlsplit(url)
-    conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=120)
+    conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=60)
     path = parts.path + ("?" + parts.query if parts.query else "")
     times, status, size = [], None, 0
     end = time.perf_counter() + budget

@@ -61,23 +61,25 @@ def _query_tables(runs) -> list[str]:
     out = ["## SPARQL: the fixed queries (bench/queries/*.rq)", "",
            "Latency: p50 / p99 in ms of sequential requests (one keep-alive connection). Throughput: "
            "req/s under wrk (2 threads, 16 connections). Ratios are ours / on-disk Oxigraph server. "
-           "Our /sparql has no result cache: every query runs in a forked, killable child (isolate=True), "
-           "so the 'cached' figure does not exist yet.", ""]
+           "'ours' is /sparql as deployed (answers cached per build, setting sparql_cache); 'uncached' is the "
+           "same server with KOKEMUS_SPARQL_CACHE=false, where every query runs in a forked, killable child.", ""]
     for r in runs:
         if "servers" not in r:
             continue
         s, ip = r["servers"], r["in_process"]
         out += [f"### N = {r['n']:,}", "",
                 "| query | rows | in process p50/p99 | ours HTTP p50/p99 | Oxigraph disk p50/p99 | "
-                "Oxigraph mem p50/p99 | ours req/s | Oxigraph disk req/s | Oxigraph mem req/s | "
-                "throughput ratio (ours/disk) |", "|---|---|---|---|---|---|---|---|---|---|"]
+                "Oxigraph mem p50/p99 | ours req/s | uncached req/s | Oxigraph disk req/s | Oxigraph mem req/s | "
+                "ratio ours/disk | ratio uncached/disk |", "|---|---|---|---|---|---|---|---|---|---|---|---|"]
         for name, q in ip["queries"].items():
             ours, disk, mem = s["ours"]["sparql"][name], s["oxigraph_disk"]["sparql"][name], s["oxigraph_memory"]["sparql"][name]
+            plain = s.get("ours_uncached", {}).get("sparql", {}).get(name, {"load": {}})
             out.append(f"| {name} | {q['rows']:,} | {fmt(q['p50_ms'], 2)} / {fmt(q['p99_ms'], 2)} | "
                        f"{fmt(ours['p50_ms'])} / {fmt(ours['p99_ms'])} | {fmt(disk['p50_ms'])} / {fmt(disk['p99_ms'])} | "
                        f"{fmt(mem['p50_ms'])} / {fmt(mem['p99_ms'])} | {fmt(ours['load']['rps'])} | "
-                       f"{fmt(disk['load']['rps'])} | {fmt(mem['load']['rps'])} | "
-                       f"{ratio(ours['load']['rps'], disk['load']['rps'])} |")
+                       f"{fmt(plain['load'].get('rps'))} | {fmt(disk['load']['rps'])} | {fmt(mem['load']['rps'])} | "
+                       f"{ratio(ours['load']['rps'], disk['load']['rps'])} | "
+                       f"{ratio(plain['load'].get('rps'), disk['load']['rps'])} |")
         out.append("")
         out.append(f"Store load: embedded (in process) {fmt(ip['load_s'], 2)} s; Oxigraph on disk "
                    f"`oxigraph load` {fmt(s['oxigraph_disk']['load'].get('seconds'), 2)} s; Oxigraph in memory "
@@ -145,12 +147,15 @@ def _targets(runs) -> list[str]:
             q = page["rps"] / ceil["rps"] if ceil["rps"] else 0
             row(f"{label}: >= 0.8x ceiling, p99 < 50 ms", f"{q:.2f}x, p99 {fmt(page['p99_ms'])} ms",
                 q >= 0.8 and page["p99_ms"] < 50)
-        ratios = {k: (v["load"]["rps"] / s["oxigraph_disk"]["sparql"][k]["load"]["rps"]
-                      if s["oxigraph_disk"]["sparql"][k]["load"]["rps"] else 0) for k, v in s["ours"]["sparql"].items()}
-        worst = min(ratios, key=ratios.get)
-        row("SPARQL repeated (cached) >= 1.0x Oxigraph on disk", "no result cache in /sparql", False)
-        row("SPARQL uncached >= 0.5x Oxigraph on disk", f"worst {worst} {ratios[worst]:.2f}x; "
-            + ", ".join(f"{k} {x:.2f}x" for k, x in ratios.items()), ratios[worst] >= 0.5)
+        for label, key, goal in (("SPARQL repeated (cached) >= 1.0x Oxigraph on disk", "ours", 1.0),
+                                 ("SPARQL uncached >= 0.5x Oxigraph on disk", "ours_uncached", 0.5)):
+            if key not in s:
+                row(label, "not measured", False)
+                continue
+            ratios = {k: _rps_ratio(v, s["oxigraph_disk"]["sparql"][k]) for k, v in s[key]["sparql"].items()}
+            worst = min(ratios, key=ratios.get)
+            row(label, f"worst {worst} {ratios[worst]:.2f}x; " + ", ".join(f"{k} {x:.2f}x" for k, x in ratios.items()),
+                ratios[worst] >= goal)
         listing = s["ours"].get("listing_latency")
         if listing:
             row("listing with facet p99 < 100 ms", f"{fmt(listing['p99_ms'])} ms (sequential), "
@@ -175,3 +180,13 @@ def _targets(runs) -> list[str]:
     else:
         row("serving N = 50,000: < 2 GiB per worker", "not measured in this mode", False)
     return out + [""]
+
+
+def _rps_ratio(ours: dict, ref: dict) -> float:
+    """Throughput ratio; a reference that answered nothing within the run counts as beaten."""
+    mine, theirs = ours["load"].get("rps") or 0.0, ref["load"].get("rps") or 0.0
+    if math.isnan(mine):
+        return 0.0
+    if not theirs or math.isnan(theirs):
+        return float("inf") if mine else 0.0
+    return mine / theirs

@@ -113,6 +113,15 @@ def measure_servers(publish: Path, work: Path, seconds: float, budget: float) ->
         out["ours"]["memory_mib_after_load"] = ours.rss_mib()
     finally:
         ours.stop()
+    port = M.free_port()
+    uncached = M.start_server("kokemus-ld, no SPARQL cache",
+                              [str(BIN / "gunicorn"), "--preload", "-w", workers, "-b", f"127.0.0.1:{port}",
+                               "--timeout", "120", "kokemus_ld.web.wsgi:app"],
+                              port, "/", env=dict(env_for(publish), KOKEMUS_SPARQL_CACHE="false"), cwd=str(ROOT))
+    try:
+        out["ours_uncached"] = {"sparql": sparql_figures(uncached.url, "/sparql", seconds, budget)}
+    finally:
+        uncached.stop()
     out["oxigraph_disk"] = oxigraph(publish, work, seconds, budget, on_disk=True)
     out["oxigraph_memory"] = oxigraph(publish, work, seconds, budget, on_disk=False)
     port = M.free_port()
@@ -121,7 +130,7 @@ def measure_servers(publish: Path, work: Path, seconds: float, budget: float) ->
                              port, "/activity.html", env=dict(os.environ, CEILING_DIR=str(ceiling_dir)),
                              cwd=str(ROOT))
     try:
-        out["ceiling"] = {label: M.load(ceiling.url + "/" + stored, seconds) for label, _, _, stored in PAGES}
+        out["ceiling"] = {label: M.attempt(M.load, ceiling.url + "/" + stored, seconds) for label, _, _, stored in PAGES}
     finally:
         ceiling.stop()
     return out
@@ -133,17 +142,24 @@ def serve_figures(server: M.Server, seconds: float, budget: float, ceiling_dir: 
     for label, path, headers, stored in PAGES:
         status, body, _ = M.fetch(server.url + path, headers)
         (ceiling_dir / stored).write_bytes(body)
-        out["pages"][label] = dict(M.load(server.url + path, seconds, headers=headers), status=status, bytes=len(body))
+        out["pages"][label] = dict(M.attempt(M.load, server.url + path, seconds, headers=headers), status=status, bytes=len(body))
     status, body, _ = M.fetch(server.url + LISTING)
     if status == 200:
-        out["pages"]["listing with facet"] = dict(M.load(server.url + LISTING, seconds), status=status, bytes=len(body))
-        out["listing_latency"] = M.sequential_latency(server.url + LISTING, budget=budget)
+        out["pages"]["listing with facet"] = dict(M.attempt(M.load, server.url + LISTING, seconds), status=status, bytes=len(body))
+        out["listing_latency"] = M.attempt(M.sequential_latency, server.url + LISTING, budget=budget)
     else:
         out["pages"]["listing with facet"] = {"missing": f"HTTP {status}"}
+    out["sparql"] = sparql_figures(server.url, "/sparql", seconds, budget)
+    return out
+
+
+def sparql_figures(base: str, path: str, seconds: float, budget: float) -> dict:
+    """Every fixed query over HTTP: sequential p50/p99, then throughput under load."""
+    out = {}
     for name, text in queries().items():
-        url = sparql_url(server.url, text)
-        out["sparql"][name] = dict(M.sequential_latency(url, accept_for(text), budget=budget),
-                                   load=M.load(url, seconds, headers=accept_for(text)))
+        url = sparql_url(base, text, path)
+        out[name] = dict(M.attempt(M.sequential_latency, url, accept_for(text), budget=budget),
+                         load=M.attempt(M.load, url, seconds, headers=accept_for(text)))
     return out
 
 
@@ -169,11 +185,7 @@ def oxigraph(publish: Path, work: Path, seconds: float, budget: float, on_disk: 
                                              headers={"Content-Type": "application/n-quads"})
                 urllib.request.urlopen(req, timeout=600).read()
             out["load"] = {"seconds": time.perf_counter() - start}
-        out["sparql"] = {}
-        for name, text in queries().items():
-            url = sparql_url(server.url, text, "/query")
-            out["sparql"][name] = dict(M.sequential_latency(url, accept_for(text), budget=budget),
-                                       load=M.load(url, seconds, headers=accept_for(text)))
+        out["sparql"] = sparql_figures(server.url, "/query", seconds, budget)
         out["memory_mib"] = server.rss_mib()
     finally:
         server.stop()
@@ -198,6 +210,8 @@ def main(argv=None) -> int:
     parser.add_argument("--quick", action="store_true", help="N = 100 and 1000, short load runs")
     parser.add_argument("--sizes", help="comma-separated N (default: quick 100,1000; full 100,1000,10000,50000)")
     parser.add_argument("--seconds", type=float, help="seconds per load run (default: quick 3, full 10)")
+    parser.add_argument("--reuse-build", action="store_true",
+                        help="keep the build (and its figures) of an earlier run of the same N and mode")
     parser.add_argument("--work", type=Path, default=Path(os.environ.get("TMPDIR", "/tmp")) / "kokemus-bench")
     args = parser.parse_args(argv)
     mode = "quick" if args.quick else "full"
@@ -212,7 +226,11 @@ def main(argv=None) -> int:
         print(f"== N = {n}", flush=True)
         figures = {"n": n, "date": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
                    "machine": M.machine(), "versions": versions(), "seconds_per_load_run": seconds}
-        figures["build"] = measure_build(n, work)
+        saved = results / f"n{n}.json"
+        if args.reuse_build and saved.exists() and (work / "publish" / "current").exists():
+            figures["build"] = json.loads(saved.read_text())["build"]
+        else:
+            figures["build"] = measure_build(n, work)
         print(f"   build {figures['build']['build']['seconds']:.1f} s", flush=True)
         if figures["build"]["build"]["rc"] == 0:
             figures["in_process"] = measure_in_process(work / "publish", budget)
