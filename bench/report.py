@@ -190,3 +190,17 @@ def _rps_ratio(ours: dict, ref: dict) -> float:
     if not theirs or math.isnan(theirs):
         return float("inf") if mine else 0.0
     return mine / theirs
+
+
+OWN_SECTIONS = ("## Build", "## SPARQL", "## Pages", "## Memory", "## Targets")
+
+
+def foreign_sections(old: str) -> str:
+    """Sections of an existing report that other tools wrote (e.g. the soak test's), kept as they are."""
+    kept, keep = [], False
+    for line in old.splitlines():
+        if line.startswith("## "):
+            keep = not line.startswith(OWN_SECTIONS)
+        if keep:
+            kept.append(line)
+    return "\n".join(kept).strip() + "\n" if kept else ""

@@ -238,7 +238,8 @@ def main(argv=None) -> int:
         (results / f"n{n}.json").write_text(json.dumps(figures, indent=1, default=str))
         target = BENCH / ("RESULTS-quick.md" if args.quick else "RESULTS.md")
         text = report.render(sorted(results.glob("n*.json"), key=lambda p: int(p.stem[1:])), mode)
-        target.write_text(text)
+        others = report.foreign_sections(target.read_text()) if target.exists() else ""
+        target.write_text(text + ("\n" + others if others else ""))
     print(text)
     return 0
 
