@@ -63,6 +63,15 @@ def start_oxigraph(location: Path, *flags: str):
             time.sleep(0.1)
 
 
+def stop(proc: subprocess.Popen) -> None:
+    """End a server process: politely, then for good."""
+    proc.terminate()
+    try:
+        proc.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+
+
 @pytest.fixture(scope="session")
 def built(tmp_path_factory) -> Settings:
     """Settings of one build of the real data, published into a temporary folder."""
@@ -80,11 +89,7 @@ def oxigraph_server(built, tmp_path_factory):
     store = RemoteStore(url + "/query", update_url=url + "/update", settings=built)
     store.load_build(built.current_dir)
     yield url
-    proc.terminate()
-    try:
-        proc.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
+    stop(proc)
 
 
 STORES = ["embedded", "oxigraph"]
@@ -140,11 +145,7 @@ def live_server(built):
                 raise RuntimeError("gunicorn did not start: " + (proc.stderr.read() or b"").decode()[-2000:])
             time.sleep(0.2)
     yield url
-    proc.terminate()
-    try:
-        proc.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
+    stop(proc)
 
 
 @pytest.fixture()
