@@ -30,6 +30,8 @@ SETTINGS: list[tuple[str, object, str]] = [
     ("page_size", 50, "Rows per page in listings, backlinks and feeds."),
     ("cache_size", 4096, "Entries in the per-worker response cache (keyed by build)."),
     ("sparql_cache", True, "Cache SPARQL answers (under 1 MiB) per build; the data cannot change within a build."),
+    ("sparql_processes", 2, "Query children kept per worker process (embedded store): each answers a user's "
+                            "SPARQL query at a time, holds the store copy-on-write and is killed at the time limit."),
 ]
 
 
@@ -52,6 +54,7 @@ class Settings:
     page_size: int = 50
     cache_size: int = 4096
     sparql_cache: bool = True
+    sparql_processes: int = 2
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None, **overrides) -> "Settings":

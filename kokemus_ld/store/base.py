@@ -3,7 +3,9 @@
 `query` enforces a row cap (answers hold at most `limit` rows or triples and say when
 they were cut) and, for untrusted queries (`isolate=True`), a time limit that really
 stops the work. Results are pyoxigraph terms whichever backend answered, so views
-and serializers never see backend details.
+and serializers never see backend details; a caller that only wants the answer's bytes
+passes `finish` (a serializer), which runs where the answer is made, so an isolated
+query sends back bytes rather than terms.
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ from __future__ import annotations
 import abc
 import dataclasses
 import re
-from typing import Any
+from typing import Any, Callable
 
 import pyoxigraph as ox
 
@@ -148,6 +150,10 @@ def check_read_only(query: str, allow_service: bool = False) -> None:
                          "SERVICE (federated query) is disabled on this endpoint.")
 
 
+def _unchanged(result: QueryResult) -> QueryResult:
+    return result
+
+
 class Store(abc.ABC):
     """A read-only view of the published dataset (documents in named graphs, union as default).
 
@@ -158,12 +164,14 @@ class Store(abc.ABC):
 
     def query(self, sparql: str, *, limit: int | None = None, timeout: float | None = None,
               isolate: bool = False, default_graphs: list[str] | None = None,
-              named_graphs: list[str] | None = None) -> QueryResult:
+              named_graphs: list[str] | None = None, finish: Callable[[QueryResult], Any] | None = None):
         """Run a query: at most `limit` rows, at most `timeout` seconds; `isolate` marks a user's query.
 
         A user's query is checked read-only first (and SERVICE refused unless allowed) and runs
         where the time limit really stops it. `default_graphs` / `named_graphs` are the protocol's
         default-graph-uri / named-graph-uri: when either is given, they alone make the dataset.
+        Returns the QueryResult, or `finish(result)` when given (a module-level function or a
+        partial of one, since it may be sent to the process that runs the query).
         """
         limit = self.settings.sparql_row_cap if limit is None else limit
         timeout = self.settings.sparql_timeout if timeout is None else timeout
@@ -171,12 +179,12 @@ class Store(abc.ABC):
             check_read_only(sparql, self.settings.allow_service)
         dataset = Dataset(list(default_graphs or []), list(named_graphs or [])) \
             if default_graphs or named_graphs else None
-        return self._execute(sparql, limit, timeout, isolate, dataset)
+        return self._execute(sparql, limit, timeout, isolate, dataset, finish or _unchanged)
 
     @abc.abstractmethod
     def _execute(self, sparql: str, limit: int, timeout: float, isolate: bool,
-                 dataset: "Dataset | None") -> QueryResult:
-        """The backend's part of `query`: run with limits already decided."""
+                 dataset: "Dataset | None", finish: Callable[[QueryResult], Any]):
+        """The backend's part of `query`: run with limits already decided, return `finish(result)`."""
 
     @abc.abstractmethod
     def build_info(self) -> dict:

@@ -2,17 +2,16 @@
 
 Chosen by measurement (see README): pyoxigraph answers the typical queries 10-80x faster
 than rdflib's evaluator and loads 10,000 entries in about a second. Untrusted queries run
-in a forked child that shares the loaded store copy-on-write; a child that runs past the
-time limit is killed, which really stops the work (an in-thread timeout cannot interrupt
-the engine), and the next query is answered at once by a fresh fork.
+in pre-forked query children that share the loaded store copy-on-write (children.py); a
+child that runs past the time limit is killed, which really stops the work (an in-thread
+timeout cannot interrupt the engine), and the next query is answered by a fresh child.
 """
+
 
 from __future__ import annotations
 
+import functools
 import os
-import pickle
-import select
-import signal
 import threading
 import time
 from pathlib import Path
@@ -23,6 +22,7 @@ from ..build.dataset import DUMP_NAME, read_meta
 from ..config import Settings
 from .base import (Dataset, QueryError, QueryResult, QueryTimeout, Store, StoreUnavailable, capped,
                    has_dataset_clause)
+from .children import ChildGone, Overrun, QueryChildren
 from .terms import decode, encode
 
 RELOAD_CHECK_SECONDS = 1.0
@@ -34,7 +34,9 @@ class EmbeddedStore(Store):
     def __init__(self, settings: Settings):
         self.settings = settings
         self._lock = threading.Lock()
+        self._children_lock = threading.Lock()
         self._store: ox.Store | None = None
+        self._children: QueryChildren | None = None
         self._meta: dict | None = None
         self._checked = 0.0
         self._refresh(force=True)
@@ -69,15 +71,45 @@ class EmbeddedStore(Store):
 
     # -- the backend's part of the choke point --------------------------------------------
 
-    def _execute(self, sparql, limit, timeout, isolate, dataset):
-        """Run a query in process (trusted) or in a killable child (a user's query)."""
+    def _execute(self, sparql, limit, timeout, isolate, dataset, finish):
+        """Run a query in process (trusted) or in a killable query child (a user's query)."""
         self._refresh()
         if self._store is None:
             raise StoreUnavailable("no build is published yet: run `kokemus-ld build`")
-        options = _options(sparql, dataset)
+        store = self._store
         if not isolate:
-            return _run(self._store, sparql, limit, options)
-        return _run_forked(self._store, sparql, limit, timeout, options)
+            return finish(_run(store, sparql, limit, _options(sparql, dataset)))
+        try:
+            status, payload = self._query_children(store).run((sparql, limit, dataset, finish), timeout)
+        except Overrun:
+            raise QueryTimeout(f"kysely keskeytettiin {timeout:g} sekunnin jälkeen / "
+                               f"the query was stopped after {timeout:g} seconds") from None
+        except ChildGone:
+            raise StoreUnavailable("kysely päättyi ilman vastausta / "
+                                   "the query process ended without an answer") from None
+        if status == "error":
+            raise QueryError(payload)
+        return _unpack(payload) if status == "terms" else payload
+
+    def _query_children(self, store: ox.Store) -> QueryChildren:
+        """This process's children over `store`; a new build or a forked copy of the owner starts anew."""
+        with self._children_lock:
+            children = self._children
+            if children is None or children.store is not store or children.pid != os.getpid():
+                if children is not None and children.pid == os.getpid():
+                    children.close()  # the old build's: idle ones now, busy ones when they finish
+                elif children is not None:
+                    children.abandon()
+                children = self._children = QueryChildren(store, functools.partial(_answer, store),
+                                                          self.settings.sparql_processes)
+            return children
+
+    def close(self) -> None:
+        """Stop the query children."""
+        with self._children_lock:
+            if self._children is not None and self._children.pid == os.getpid():
+                self._children.close()
+            self._children = None
 
 
 def _options(sparql: str, dataset: Dataset | None) -> dict:
@@ -100,51 +132,18 @@ def _run(store: ox.Store, sparql: str, limit: int, options: dict) -> QueryResult
         raise QueryError(str(exc)) from None
 
 
-def _run_forked(store, sparql, limit, timeout, options) -> QueryResult:
-    """Run in a forked child that shares the store; past `timeout` the child is killed."""
-    read_fd, write_fd = os.pipe()
-    pid = os.fork()
-    if pid == 0:  # the child: answer, write, and leave without running any cleanup
-        try:
-            os.close(read_fd)
-            try:
-                result = ("ok", _pack(_run(store, sparql, limit, options)))
-            except QueryError as exc:
-                result = ("error", str(exc))
-            except BaseException as exc:  # noqa: BLE001 - reported to the parent as a failure
-                result = ("error", f"{type(exc).__name__}: {exc}")
-            data = pickle.dumps(result, protocol=pickle.HIGHEST_PROTOCOL)
-            with os.fdopen(write_fd, "wb") as out:
-                out.write(data)
-        finally:
-            os._exit(0)
-    os.close(write_fd)
-    chunks, deadline = [], time.monotonic() + timeout
+def _answer(store: ox.Store, request: tuple) -> tuple:
+    """In a query child: a user's query answered as ("ok", what `finish` made of it), ("terms", a packed
+    QueryResult) or ("error", message)."""
+    sparql, limit, dataset, finish = request
     try:
-        while True:
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                raise QueryTimeout(f"kysely keskeytettiin {timeout:g} sekunnin jälkeen / "
-                                   f"the query was stopped after {timeout:g} seconds")
-            ready, _, _ = select.select([read_fd], [], [], remaining)
-            if ready:
-                chunk = os.read(read_fd, 1 << 20)
-                if not chunk:
-                    break
-                chunks.append(chunk)
-    finally:
-        os.close(read_fd)
-        try:
-            os.kill(pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
-        os.waitpid(pid, 0)
-    if not chunks:
-        raise StoreUnavailable("kysely päättyi ilman vastausta / the query process ended without an answer")
-    status, payload = pickle.loads(b"".join(chunks))  # noqa: S301 - our own child wrote it
-    if status == "error":
-        raise QueryError(payload)
-    return _unpack(payload)
+        result = _run(store, sparql, limit, _options(sparql, dataset))
+    except QueryError as exc:
+        return "error", str(exc)
+    except Exception as exc:  # noqa: BLE001 - reported to the parent as a failure
+        return "error", f"{type(exc).__name__}: {exc}"
+    answer = finish(result)
+    return ("terms", _pack(answer)) if isinstance(answer, QueryResult) else ("ok", answer)
 
 
 def _pack(r: QueryResult) -> tuple:

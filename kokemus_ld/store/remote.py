@@ -68,7 +68,7 @@ class RemoteStore(Store):
         self._meta: dict | None = None
         self._meta_at = 0.0
 
-    def _execute(self, sparql, limit, timeout, isolate, dataset):
+    def _execute(self, sparql, limit, timeout, isolate, dataset, finish):
         """Send the query; read the answer up to `limit`; give up waiting after `timeout` seconds."""
         params = [("query", sparql)]
         if dataset is not None:
@@ -79,7 +79,7 @@ class RemoteStore(Store):
                                              "Accept": ACCEPT, "Content-Type": "application/x-www-form-urlencoded"})
         try:
             with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310 - configured URL
-                return _read(response, limit)
+                result = _read(response, limit)
         except urllib.error.HTTPError as exc:
             detail = exc.read().decode("utf-8", "replace")[:1000]
             if exc.code == 400:
@@ -93,6 +93,7 @@ class RemoteStore(Store):
             if _is_timeout(exc):
                 raise _timeout(timeout) from None
             raise StoreUnavailable(f"remote store failed: {exc}") from None
+        return finish(result)
 
     def build_info(self) -> dict:
         """The meta of the build loaded into the remote store (cached for a second)."""

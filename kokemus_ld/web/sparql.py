@@ -14,6 +14,7 @@ client with the Service Description, and anyone else with 400.
 from __future__ import annotations
 
 import dataclasses
+import functools
 
 import pyoxigraph as ox
 from flask import Blueprint, Response, redirect, request
@@ -61,45 +62,46 @@ def endpoint():
     fmt = _choose(req.formats, offered)
     if fmt is HTML:
         return sparql_page.results_page(req, run)
+    # Serialized where the query runs (the store's query child), so only bytes come back.
+    serialized = functools.partial(answer_bytes, fmt.name, s.vocab.prefixes)
     if not s.settings.sparql_cache:
-        return answer(run(req), fmt)
+        return _respond(*run(req, serialized))
     # The dataset is immutable between builds, so an answer is cached per build (small ones only).
     key = ("sparql", req.query, tuple(req.default_graphs), tuple(req.named_graphs), fmt.name)
-    body, chosen, truncated = s.cached(key, lambda: _serialized(run(req), fmt), keep=_small)
-    return _respond(body, chosen, truncated)
+    return _respond(*s.cached(key, lambda: run(req, serialized), keep=_small))
 
 
-def run(req: ProtocolRequest) -> QueryResult:
-    """The user's query through the store's choke point, with this app's limits."""
+def run(req: ProtocolRequest, finish=None):
+    """The user's query through the store's choke point, with this app's limits (then `finish`, if given)."""
     s = site()
     return s.store.query(req.query, limit=s.settings.sparql_row_cap, timeout=s.settings.sparql_timeout,
-                         isolate=True, default_graphs=req.default_graphs, named_graphs=req.named_graphs)
+                         isolate=True, default_graphs=req.default_graphs, named_graphs=req.named_graphs,
+                         finish=finish)
 
 
-def answer(result: QueryResult, fmt: Format) -> Response:
-    """Serialize a result in a data format; a cut answer carries `X-Truncated: true`."""
-    return _respond(*_serialized(result, fmt))
+def answer_bytes(fmt_name: str, prefixes: dict[str, str], result: QueryResult) -> tuple[bytes, str, bool]:
+    """A result in the named format, or the first its kind has: body, format name, cut or not."""
+    fmt = by_name(fmt_name, ANSWER_FORMATS)
+    if result.kind == "graph":
+        fmt = fmt if fmt in GRAPH_RESULT_FORMATS else GRAPH_RESULT_FORMATS[0]
+        body = graph_bytes(result.triples, fmt, prefixes)
+    else:
+        fmt = fmt if fmt in RESULTS_FORMATS else RESULTS_FORMATS[0]
+        body = results_bytes(result.variables, result.rows, fmt, result.boolean)
+    return body, fmt.name, result.truncated
 
 
 MAX_CACHED_ANSWER = 1 << 20
+ANSWER_FORMATS = RESULTS_FORMATS + GRAPH_RESULT_FORMATS
 
 
 def _small(value) -> bool:
     return len(value[0]) <= MAX_CACHED_ANSWER
 
 
-def _serialized(result: QueryResult, fmt: Format) -> tuple[bytes, Format, bool]:
-    if result.kind == "graph":
-        fmt = fmt if fmt in GRAPH_RESULT_FORMATS else GRAPH_RESULT_FORMATS[0]
-        body = graph_bytes(result.triples, fmt, site().vocab.prefixes)
-    else:
-        fmt = fmt if fmt in RESULTS_FORMATS else RESULTS_FORMATS[0]
-        body = results_bytes(result.variables, result.rows, fmt, result.boolean)
-    return body, fmt, result.truncated
-
-
-def _respond(body: bytes, fmt: Format, truncated: bool) -> Response:
-    response = data_response(body, fmt)
+def _respond(body: bytes, fmt_name: str, truncated: bool) -> Response:
+    """A data answer; a cut one carries `X-Truncated: true`."""
+    response = data_response(body, by_name(fmt_name, ANSWER_FORMATS))
     if truncated:
         response.headers["X-Truncated"] = "true"
     return response
