@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import threading
 from collections import OrderedDict
-from email.utils import format_datetime, parsedate_to_datetime
+from email.utils import format_datetime
 import datetime as dt
 
 import pyoxigraph as ox
@@ -19,6 +19,7 @@ from flask import Flask, Response, current_app, g, request
 from ..config import Settings
 from ..store import Store
 from ..vocab import Vocab, vocab
+from .answers import MARK, Answers, Mark, fresh
 from .errors import ClientError
 from .negotiation import Format
 
@@ -120,7 +121,9 @@ def pick(literals, lang: str) -> tuple[str | None, str | None]:
 # -- response headers ------------------------------------------------------------------------
 
 def install(app: Flask) -> None:
-    """Security headers on every response, and the UI language on every request."""
+    """Security headers on every response, the UI language on every request, kept answers first."""
+    s = app.extensions["kokemus"]
+    app.wsgi_app = Answers(app.wsgi_app, s.build_id, s.settings.cache_size)
 
     @app.before_request
     def _lang():
@@ -141,8 +144,12 @@ def install(app: Flask) -> None:
 
 def data_response(body: bytes | str, fmt: Format, *, modified: str | None = None, alternates=(),
                   status: int = 200, cache_seconds: int = 60, vary_accept: bool = True,
-                  content_location: str | None = None) -> Response:
-    """A data or page response with ETag / Last-Modified (304 when fresh), CORS, Vary and Link."""
+                  content_location: str | None = None, whole: bool = False) -> Response:
+    """A data or page response with ETag / Last-Modified (304 when fresh), CORS, Vary and Link.
+
+    `whole=True` says the finished response depends on nothing but the build, the URL, Accept
+    and Accept-Language, so the worker may keep it and answer it again without Flask (answers.py).
+    """
     if isinstance(body, str):
         body = body.encode("utf-8")
     etag = '"' + hashlib.sha256(body).hexdigest()[:20] + ('-' + fmt.name) + '"'
@@ -165,29 +172,14 @@ def data_response(body: bytes | str, fmt: Format, *, modified: str | None = None
             response.headers["Last-Modified"] = format_datetime(last_modified.astimezone(dt.timezone.utc), usegmt=True)
         except ValueError:
             last_modified = None
-    if status == 200 and _fresh(etag, last_modified):
+    if whole and status == 200:
+        request.environ[MARK] = Mark(body, etag, last_modified)
+    if status == 200 and fresh(etag, last_modified, request.headers.get("If-None-Match"),
+                               request.headers.get("If-Modified-Since")):
         response.status_code = 304
         response.set_data(b"")
         response.headers.pop("Content-Type", None)
     return response
-
-
-def _fresh(etag: str, last_modified: dt.datetime | None) -> bool:
-    """Is the client's cached copy still good (If-None-Match first, then If-Modified-Since)?"""
-    inm = request.headers.get("If-None-Match")
-    if inm:
-        tags = [t.strip() for t in inm.split(",")]
-        return "*" in tags or etag in tags or ("W/" + etag) in tags
-    ims = request.headers.get("If-Modified-Since")
-    if ims and last_modified is not None:
-        try:
-            since = parsedate_to_datetime(ims)
-        except (TypeError, ValueError):
-            return False
-        if since.tzinfo is None:
-            since = since.replace(tzinfo=dt.timezone.utc)
-        return last_modified.replace(microsecond=0) <= since
-    return False
 
 
 def term_value(term) -> str:

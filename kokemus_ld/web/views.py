@@ -31,7 +31,7 @@ def home():
         return html("home.html", **page_context("home", **home_context(s, g.lang))).encode("utf-8")
 
     body = s.cached(("home", g.lang, request.query_string), make)
-    return data_response(body, HTML, modified=s.store.build_info().get("built"))  # Vary: Accept-Language
+    return data_response(body, HTML, modified=s.store.build_info().get("built"), whole=True)  # Vary: Accept-Language
 
 
 @bp.route("/hakemisto")
@@ -54,7 +54,7 @@ def directory():
                                                    jsonld=jsonld, **model)).encode("utf-8")
 
     body = s.cached(("listing", g.lang, request.query_string), make)
-    return data_response(body, HTML, modified=s.store.build_info().get("built"))  # Vary: Accept-Language
+    return data_response(body, HTML, modified=s.store.build_info().get("built"), whole=True)  # Vary: Accept-Language
 
 
 @resources.route("/id/<path:rest>", methods=["GET", "HEAD"])
@@ -86,4 +86,4 @@ def resource(rest: str):
         return graph_bytes(doc.triples, fmt, s.vocab.prefixes)
 
     body = s.cached(("body", iri, page, fmt.name, g.lang), make)
-    return data_response(body, fmt, modified=doc.modified, alternates=alts, content_location=location)
+    return data_response(body, fmt, modified=doc.modified, alternates=alts, content_location=location, whole=True)
