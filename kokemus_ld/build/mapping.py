@@ -26,7 +26,7 @@ class Mapper:
 
     def __init__(self, vocab: Vocab, source_page: str | None = None):
         self.v = vocab
-        self.g = Graph()
+        self.g: set = set()  # the triples (a plain set: an rdflib Graph costs 3x more to fill)
         self.where: dict[tuple[str, str | None], Location] = {}
         self.source_page = URIRef(source_page) if source_page else None
         self.file = ""
@@ -64,14 +64,18 @@ class Mapper:
 
     # -- files -----------------------------------------------------------------------------
 
-    def map_files(self, files: list[SourceFile]) -> Graph:
+    def map_files(self, files: list[SourceFile]) -> set:
         """Map every file; organisations first, so activities can use their names."""
         order = {"organisations": 0, "dataset.yaml": 1, "activities": 2}
         self.orgs = {f.value["id"]: f.value for f in files if f.kind == "organisations"}
         for f in sorted(files, key=lambda f: (order.get(f.kind, 3), f.name)):
-            self.file = f.name
-            getattr(self, "map_" + f.kind.replace(".yaml", ""))(f.value)
+            self.map_file(f)
         return self.g
+
+    def map_file(self, f: SourceFile) -> None:
+        """Map one file (an activity reads its organisation from `self.orgs`)."""
+        self.file = f.name
+        getattr(self, "map_" + f.kind.replace(".yaml", ""))(f.value)
 
     def map_organisations(self, org) -> None:
         """An NGO (järjestö), its units and its membership in VSLJ."""
@@ -371,6 +375,17 @@ def map_entries(files: list[SourceFile], vocab: Vocab) -> tuple[Graph, dict]:
     dataset = [f for f in files if f.kind == "dataset.yaml"]
     if dataset:
         mapper.source_page = URIRef(dataset[0].value["source_page"])
-    graph = mapper.map_files(files)
+    graph = Graph()
+    for t in mapper.map_files(files):
+        graph.add(t)
     return graph, mapper.where
+
+
+def map_file(f: SourceFile, organisation: Any, source_page: str | None, vocab: Vocab) -> tuple[set, dict]:
+    """Map one file alone: its triples and where each came from. An activity needs its
+    organisation's entry (for its name), every file the dataset's source page (provenance)."""
+    mapper = Mapper(vocab, source_page)
+    mapper.orgs = {organisation["id"]: organisation} if organisation is not None else {}
+    mapper.map_file(f)
+    return mapper.g, mapper.where
 

@@ -6,7 +6,7 @@ call, and its pyparsing grammar costs 0.1-0.8 s per parse. Measured on the real 
 (bench/profile_validation.py), parsing was about 40 of 45 s for seven entries and grows
 with every focus node. rdflib's documented prepared-query API (`prepareQuery`, then
 `query(prepared, initBindings=...)`) answers the same, so inside `prepared_queries()`
-each distinct (text, base, namespaces) is translated once and reused.
+each distinct (text, base, namespaces) is translated once per process and reused.
 """
 
 from __future__ import annotations
@@ -19,13 +19,14 @@ from rdflib.plugins.sparql.algebra import translateQuery
 from rdflib.plugins.sparql.parser import parseQuery
 
 _lock = threading.Lock()
+_translated: dict = {}  # (text, base, namespaces) -> translated query, for the life of the process
 
 
 @contextlib.contextmanager
 def prepared_queries():
     """Within the block, rdflib translates each distinct query text once (process-wide patch)."""
     original = processor.SPARQLProcessor.query
-    cache: dict = {}
+    cache = _translated
 
     def query(self, strOrQuery, initBindings=None, initNs=None, base=None, DEBUG=False):  # noqa: N803
         if isinstance(strOrQuery, str):

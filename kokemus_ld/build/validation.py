@@ -7,12 +7,17 @@ said in Finnish and English (the shapes carry `sh:message` in both languages).
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import re
+import threading
+from typing import NamedTuple
 from pathlib import Path
 from urllib.parse import urljoin
 
 import pyshacl
+from pyshacl.graph_abstraction import DataGraph
+from pyshacl.shape import Shape as PyshaclShape
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import RDF
 
@@ -23,65 +28,146 @@ from .problems import Problem
 _PREFIX = re.compile(r"^(?:@prefix|PREFIX)\s+([\w-]*):\s*<([^>]*)>", re.I)
 _SUBJECT = re.compile(r"^(<[^>\s]*>|[\w-]*:[^\s;,]*)\s")
 SEVERITY = {SH.Violation: "violation", SH.Warning: "warning", SH.Info: "info"}
+_lock = threading.Lock()
 
 
 @dataclasses.dataclass
 class Report:
-    """The outcome of validation: conforms (no violation), the problems, and the report graph."""
+    """The outcome of validation: conforms (no violation), the problems, and the SHACL results."""
 
     conforms: bool
     problems: list[Problem]
-    graph: Graph
+    findings: list["Finding"] = dataclasses.field(default_factory=list)
 
     def count(self, severity: str) -> int:
         """How many problems of one severity."""
         return sum(1 for p in self.problems if p.severity == severity)
 
 
+class Finding(NamedTuple):
+    """One SHACL result, not yet located: plain strings, so it pickles and caches cheaply."""
+
+    focus: str  # an IRI, or "_:label" for a blank node
+    path: str | None  # the first predicate of the result path
+    severity: str  # violation | warning | info
+    messages: tuple  # ((language or None, text), ...) with the shapes' language tags restored
+    value: tuple | None  # ("iri", iri) | ("literal", lexical, language, datatype) | ("blank", label)
+    shape: str | None
+    component: str | None
+
+
 def validate(data: Graph, shapes: Graph, ontology: Graph, where: dict) -> Report:
-    """Validate `data` (with the vocabulary and schemes beside it) against `shapes`."""
+    """Validate `data` (with the vocabulary and schemes beside it) against `shapes`, as one graph."""
     combined = Graph()
     for g in (data, ontology):
         for t in g:
             combined.add(t)
-    with prepared_queries():  # pyshacl would parse each SPARQL constraint once per focus node
-        _conforms, report_graph, _text = pyshacl.validate(
-            combined, shacl_graph=shapes, inference="none", advanced=True,
-            allow_warnings=True, allow_infos=True, meta_shacl=False,
-            inplace=True,  # `combined` is ours alone: no need for pyshacl to copy it first
-        )
-    languages = {str(m): m.language for m in shapes.objects(None, SH.message) if isinstance(m, Literal)}
-    problems = [_problem(report_graph, r, where, languages)
+    findings = Shapes(shapes).validate(combined)
+    return report(findings, where)
+
+
+def report(findings: list[Finding], where: dict) -> Report:
+    """The located problems of a set of findings."""
+    problems = sorted({locate(f, where) for f in findings})
+    return Report(not any(p.severity == "violation" for p in problems), problems, findings)
+
+
+class Shapes:
+    """The shapes graph, parsed by pyshacl once and reused for every graph validated with it."""
+
+    def __init__(self, graph: Graph):
+        self.graph = graph
+        self.languages = {str(m): m.language for m in graph.objects(None, SH.message) if isinstance(m, Literal)}
+        self._parsed = None  # pyshacl's ShapesGraph, its shapes harvested on first use
+
+    def validate(self, data: Graph, focus: set | None = None) -> list[Finding]:
+        """The findings of validating `data` in place; with `focus`, only those nodes are targeted
+        (other nodes are there for the shapes to read: types, schemes, referenced resources)."""
+        validator = pyshacl.Validator(DataGraph.from_rdflib(data), shacl_graph=self.graph, options={
+            "inference": "none", "advanced": True, "allow_warnings": True, "allow_infos": True,
+            "inplace": True,  # `data` is the caller's own: no need for pyshacl to copy it first
+        })
+        if self._parsed is None:
+            self._parsed = validator.shacl_graph
+        validator.shacl_graph = self._parsed  # parsed shapes (and their SPARQL) are reused
+        # pyshacl would parse each SPARQL constraint once per focus node
+        with prepared_queries(), _targets_within(focus):
+            _conforms, report_graph, _text = validator.run()
+        return [_finding(report_graph, r, self.languages)
                 for r in report_graph.subjects(RDF.type, SH.ValidationResult)]
-    conforms = not any(p.severity == "violation" for p in problems)
-    return Report(conforms, sorted(set(problems)), report_graph)
 
 
-def _problem(rg: Graph, result, where: dict, languages: dict) -> Problem:
-    focus = rg.value(result, SH.focusNode)
+@contextlib.contextmanager
+def _targets_within(focus: set | None):
+    """Within the block, a shape's own targets are kept only when in `focus` (None: all of them).
+
+    Only the top-level target selection is narrowed: values a shape reads on its way (nested
+    shapes, qualified value shapes, sh:class on referenced nodes) are evaluated as always.
+    """
+    if focus is None:
+        yield
+        return
+    original = PyshaclShape.focus_nodes
+
+    def focus_nodes(self, data_graph, debug=False):
+        return {n for n in original(self, data_graph, debug=debug) if n in focus}
+
+    with _lock:
+        PyshaclShape.focus_nodes = focus_nodes
+        try:
+            yield
+        finally:
+            PyshaclShape.focus_nodes = original
+
+
+def _finding(rg: Graph, result, languages: dict) -> Finding:
+    """One result of a pyshacl report graph as plain strings."""
     path = _first_step(rg, rg.value(result, SH.resultPath))
-    severity = SEVERITY.get(rg.value(result, SH.resultSeverity), "violation")
     # pyshacl drops the language tag of SPARQL-constraint messages: recover it from the shapes
-    messages = {m.language or languages.get(str(m)): str(m)
+    messages = {(m.language or languages.get(str(m)), str(m))
                 for m in rg.objects(result, SH.resultMessage) if isinstance(m, Literal)}
+    shape, component = rg.value(result, SH.sourceShape), rg.value(result, SH.sourceConstraintComponent)
+    return Finding(_name(rg.value(result, SH.focusNode)), str(path) if isinstance(path, URIRef) else None,
+                   SEVERITY.get(rg.value(result, SH.resultSeverity), "violation"),
+                   tuple(sorted(messages, key=lambda m: (m[0] or "", m[1]))), _term(rg.value(result, SH.value)),
+                   _name(shape) if isinstance(shape, URIRef) else None,
+                   str(component) if component is not None else None)
+
+
+def _name(node) -> str:
+    return f"_:{node}" if isinstance(node, BNode) else str(node)
+
+
+def _term(node) -> tuple | None:
+    if node is None:
+        return None
+    if isinstance(node, Literal):
+        return ("literal", str(node), node.language, str(node.datatype) if node.datatype else None)
+    return ("blank", str(node)) if isinstance(node, BNode) else ("iri", str(node))
+
+
+def locate(finding: Finding, where: dict) -> Problem:
+    """A finding as a problem at the YAML (or Turtle) line its focus node and path came from."""
+    focus, path = finding.focus.removeprefix("_:"), finding.path
+    messages = dict(finding.messages)
     en = messages.get("en") or messages.get(None) or next(iter(messages.values()), "constraint not met")
     fi = messages.get("fi") or en
-    value = rg.value(result, SH.value)
-    if value is not None and isinstance(value, Literal):
-        shown = str(value) if len(str(value)) <= 40 else str(value)[:37] + "..."
+    if finding.value is not None and finding.value[0] == "literal":
+        value = finding.value[1]
+        shown = value if len(value) <= 40 else value[:37] + "..."
         fi, en = f"{fi} (arvo: '{shown}')", f"{en} (value: '{shown}')"
-    loc = where.get((str(focus), str(path))) if isinstance(path, URIRef) else None
+    loc = where.get((focus, path)) if path is not None else None
     exact = loc is not None
-    loc = loc or where.get((str(focus), None))
-    if loc is None and isinstance(focus, URIRef) and "#" in focus:
-        loc = where.get((str(focus).split("#")[0], None))
-    prop = _short(path) if isinstance(path, URIRef) else ""
+    loc = loc or where.get((focus, None))
+    if loc is None and not finding.focus.startswith("_:") and "#" in focus:
+        loc = where.get((focus.split("#")[0], None))
+    prop = _short(path) if path is not None else ""
     if loc is None:  # neither in the YAML nor in a located Turtle file: name the resource at least
-        return Problem("(vocabulary)", 0, f"{_short(focus)} {prop}".strip(), fi, en, severity)
+        return Problem("(vocabulary)", 0, f"{_short(focus)} {prop}".strip(), fi, en, finding.severity)
     file, line, field = loc
     if not exact and prop:  # the property is missing or derived: name it beside where the resource is
         field = f"{field} ({prop})" if field else prop
-    return Problem(file, line, field or "(resource)", fi, en, severity)
+    return Problem(file, line, field or "(resource)", fi, en, finding.severity)
 
 
 def _first_step(rg: Graph, path):

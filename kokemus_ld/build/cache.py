@@ -1,0 +1,107 @@
+"""What the previous build computed, reused for the inputs that did not change.
+
+A build keeps its work in `<build>/cache.<section>.pickle` (parsed YAML, mapped documents,
+validated shards), each entry under the content hash of its input. The next build opens
+the published build's cache and takes what it finds under the same hashes; what it uses
+it writes into its own build folder, so the cache is carried forward and never grows
+with stale entries. Every section is stamped with a fingerprint of the code, the
+shapes, the vocabulary and the settings that shape the output: when any of them
+changes, nothing is reused. A missing, unreadable or foreign cache only means more
+work, never a skipped check: a key is the hash of everything its value depends on.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import pickle
+from collections import Counter
+from pathlib import Path
+
+import pyoxigraph
+import pyshacl
+import rdflib
+
+from ..config import Settings
+
+CACHE_PREFIX = "cache."
+_CODE = Path(__file__).resolve().parent.parent  # the kokemus_ld package
+
+
+def fingerprint(settings: Settings) -> str:
+    """The hash of everything every cached value depends on besides its own input."""
+    h = hashlib.sha256()
+    h.update(repr((settings.base_iri, settings.license, rdflib.__version__, pyshacl.__version__,
+                   pyoxigraph.__version__)).encode())
+    for folder in (_CODE / "build", _CODE / "vocab.py", Path(settings.shapes_dir), Path(settings.ontology_dir)):
+        paths = sorted(folder.rglob("*")) if folder.is_dir() else [folder]
+        for path in paths:
+            if path.is_file() and path.suffix in (".py", ".ttl"):
+                h.update(str(path.relative_to(folder.parent)).encode() + b"\0" + path.read_bytes() + b"\0")
+    return h.hexdigest()
+
+
+def digest(*parts) -> str:
+    """A content hash of a few strings or bytes (the key of a cached value)."""
+    h = hashlib.sha256()
+    for part in parts:
+        h.update(part if isinstance(part, bytes) else str(part).encode())
+        h.update(b"\0")
+    return h.hexdigest()
+
+
+class BuildCache:
+    """The previous build's cache (read) and this build's (written): one dict per section."""
+
+    def __init__(self, previous: Path | None, stamp: str):
+        self.stamp = stamp
+        self.previous = previous
+        self.old: dict[str, dict] = {}
+        self.new: dict[str, dict] = {}
+        self.hits: Counter = Counter()  # per section: values reused / computed anew
+        self.misses: Counter = Counter()
+
+    def section(self, name: str) -> dict:
+        """The previous build's entries of one section (empty when missing, corrupt or foreign)."""
+        if name not in self.old:
+            self.old[name] = self._load(name)
+        return self.old[name]
+
+    def _load(self, name: str) -> dict:
+        if self.previous is None:
+            return {}
+        try:
+            with open(self.previous / f"{CACHE_PREFIX}{name}.pickle", "rb") as fh:
+                stamp, entries = pickle.load(fh)  # noqa: S301 - our own build folder, written below
+        except Exception:  # noqa: BLE001 - anything wrong with a cache file means: recompute
+            return {}
+        return entries if stamp == self.stamp and isinstance(entries, dict) else {}
+
+    def get(self, name: str, key: str):
+        """A value computed before (kept for the next build), or None."""
+        value = self.new.get(name, {}).get(key)
+        if value is None:
+            value = self.section(name).get(key)
+            if value is not None:
+                self.put(name, key, value)
+        (self.hits if value is not None else self.misses)[name] += 1
+        return value
+
+    def put(self, name: str, key: str, value) -> None:
+        """Remember a value for the next build."""
+        self.new.setdefault(name, {})[key] = value
+
+    def save(self, build_dir: Path) -> None:
+        """Write this build's entries into its folder (before the build is published)."""
+        for name, entries in self.new.items():
+            path = build_dir / f"{CACHE_PREFIX}{name}.pickle"
+            with open(path, "wb") as fh:
+                pickle.dump((self.stamp, entries), fh, protocol=pickle.HIGHEST_PROTOCOL)
+
+
+def open_cache(settings: Settings) -> BuildCache:
+    """The published build's cache under this code's and these inputs' fingerprint."""
+    try:
+        previous = settings.current_dir.resolve(strict=True)
+    except OSError:
+        previous = None
+    return BuildCache(previous, fingerprint(settings))

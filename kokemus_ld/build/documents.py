@@ -1,0 +1,206 @@
+"""The data as documents: each YAML file mapped alone, each document ready to publish.
+
+A *document* is a resource and its `#` parts (plus the blank nodes they own), one named
+graph in the published store. Every file is mapped on its own (an activity reads only
+its organisation's entry and the dataset's source page), so a file that did not change
+since the previous build is not mapped again: its documents' content hashes and sorted
+N-Quads come from the build cache under the hash of exactly what the mapping read.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import pickle
+from collections import defaultdict
+
+import pyoxigraph as ox
+from rdflib import BNode, Literal, URIRef
+from rdflib.namespace import DCAT, DCTERMS as DCT, XSD
+
+from ..config import Settings
+from ..vocab import Vocab
+from .cache import BuildCache, digest
+from .entries import SourceFile
+from .mapping import map_file
+
+MODIFIED = DCT.modified
+
+
+@dataclasses.dataclass
+class Document:
+    """One named graph: its content hash, its sorted N-Quads, and what it refers to."""
+
+    iri: str
+    hash: str  # ignores blank-node labels and triple order (meta.json's per-document hash)
+    count: int  # triples
+    nquads: bytes  # sorted lines, the canonical dump's chunk
+    modified_at: int  # byte offset of the document's own dct:modified line in `nquads`
+    described: bool  # the document IRI is itself a subject (so it gets dct:modified)
+    refers: frozenset = frozenset()  # other documents its IRIs point at
+    triples: list | None = None  # rdflib triples, when mapped in this build (not cached)
+
+    def cached(self) -> "Document":
+        """The document without its triples, as kept in the build cache."""
+        return dataclasses.replace(self, triples=None)
+
+    def with_modified(self, when: str) -> bytes:
+        """The N-Quads chunk with the document's `dct:modified` in its sorted place."""
+        iri = URIRef(self.iri)
+        line = nquads(self.iri, [(iri, MODIFIED, Literal(when, datatype=XSD.dateTime))])
+        return self.nquads[: self.modified_at] + line + self.nquads[self.modified_at:]
+
+
+def document(iri: str, triples: list) -> Document:
+    """A document from its triples: hash, sorted N-Quads, references."""
+    ordered = sorted(triples, key=lambda t: (_key(t[0]), t[1], _key(t[2])))
+    lines = nquads(iri, ordered)
+    modified = (URIRef(iri).n3(), MODIFIED)
+    before = sum(1 for t in ordered if (_key(t[0]), t[1]) < modified)
+    offset = 0
+    for _ in range(before):
+        offset = lines.index(b"\n", offset) + 1
+    refers = frozenset(d for d in (_document_of(o) for _s, _p, o in triples if isinstance(o, URIRef)) if d != iri)
+    described = any(s == URIRef(iri) for s, _p, _o in triples)
+    return Document(iri, content_hash(triples), len(triples), lines, offset, described, refers, triples)
+
+
+def _document_of(iri) -> str:
+    return str(iri).split("#", 1)[0]
+
+
+def content_hash(triples) -> str:
+    """A content hash of a document that ignores blank-node labels and triple order."""
+    lines = sorted(f"{_key(s)} {p.n3()} {_key(o)}" for s, p, o in triples)
+    return hashlib.sha256("\n".join(lines).encode()).hexdigest()[:16]
+
+
+def _key(term) -> str:
+    return "_:b" if isinstance(term, BNode) else term.n3()
+
+
+def nquads(graph: str, triples) -> bytes:
+    """Triples as N-Quads lines in one named graph, in the order given."""
+    name = ox.NamedNode(graph)
+    return ox.serialize([ox.Quad(_ox(s), _ox(p), _ox(o), name) for s, p, o in triples],
+                        format=ox.RdfFormat.N_QUADS)
+
+
+def _ox(term):
+    """An rdflib term as a pyoxigraph term."""
+    if isinstance(term, URIRef):
+        return ox.NamedNode(str(term))
+    if isinstance(term, BNode):
+        return ox.BlankNode(str(term))
+    if term.language:
+        return ox.Literal(str(term), language=term.language)
+    lexical = str(term)
+    if term.datatype == XSD.dateTime and lexical.endswith("+00:00"):
+        # rdflib writes UTC as +00:00, every store as Z: write the canonical form, so the dumps,
+        # the embedded store and a remote store all hold the same literal
+        lexical = lexical[: -len("+00:00")] + "Z"
+    return ox.Literal(lexical, datatype=ox.NamedNode(str(term.datatype or XSD.string)))
+
+
+def partition(triples, v: Vocab) -> dict[str, list]:
+    """Group triples by document: a subject's document is its IRI before '#'; blank nodes
+    belong to the document of the subject that first points at them."""
+    docs: dict[str, list] = defaultdict(list)
+    owner: dict[BNode, str] = {}
+    pending = []
+    for s, p, o in triples:
+        if isinstance(s, URIRef):
+            doc = v.document_of(str(s))
+            docs[doc].append((s, p, o))
+            if isinstance(o, BNode):
+                owner.setdefault(o, doc)
+        else:
+            pending.append((s, p, o))
+    while pending:
+        rest = []
+        for s, p, o in pending:
+            doc = owner.get(s)
+            if doc is None:
+                rest.append((s, p, o))
+                continue
+            docs[doc].append((s, p, o))
+            if isinstance(o, BNode):
+                owner.setdefault(o, doc)
+        if len(rest) == len(pending):  # orphans: blank nodes nobody points at
+            for s, p, o in rest:
+                docs[v.base + "id/orphans"].append((s, p, o))
+            break
+        pending = rest
+    return dict(docs)
+
+
+def describe_dataset(g, v: Vocab, settings: Settings) -> None:
+    """Add what only the build knows about the dataset and is part of its content: licence, landing page."""
+    ds = URIRef(v.dataset)
+    g.add((ds, DCT.license, URIRef(settings.license)))
+    g.add((ds, DCAT.landingPage, ds))
+
+
+@dataclasses.dataclass
+class MappedFile:
+    """One YAML file's documents, and (when mapped in this build) where each triple came from."""
+
+    source: SourceFile
+    key: str  # the hash of everything the mapping read
+    group: str  # the validation shard: the organisation's id, or "" for the directory's own files
+    documents: list[Document]
+    where: dict | None = None
+
+
+class Mapped:
+    """Every file of the data folder as documents, mapped in this build or taken from the cache."""
+
+    def __init__(self, files: list[SourceFile], v: Vocab, settings: Settings, cache: BuildCache | None):
+        self.v, self.settings = v, settings
+        self.orgs = {f.value["id"]: f.value for f in files if f.kind == "organisations"}
+        dataset = [f for f in files if f.kind == "dataset.yaml"]
+        self.source_page = dataset[0].value["source_page"] if dataset else None
+        self.files: dict[str, MappedFile] = {}
+        for f in files:
+            organisation = self._organisation(f)
+            key = digest(pickle.dumps((f.name, f.kind, f.value, organisation, self.source_page), protocol=5))
+            group = organisation["id"] if organisation is not None else ""
+            cached = cache.get("mapped", key) if cache is not None else None
+            if cached is not None:
+                self.files[f.name] = MappedFile(f, key, group, cached)
+                continue
+            mapped = MappedFile(f, key, group, [])
+            self._map(mapped)
+            if cache is not None:
+                cache.put("mapped", key, [d.cached() for d in mapped.documents])
+            self.files[f.name] = mapped
+
+    def _organisation(self, f: SourceFile):
+        if f.kind == "organisations":
+            return f.value
+        if f.kind == "activities":
+            return self.orgs.get(f.value["organisation"])
+        return None
+
+    def _map(self, mapped: MappedFile) -> None:
+        f = mapped.source
+        triples, where = map_file(f, self._organisation(f), self.source_page, self.v)
+        if f.kind == "dataset.yaml":  # the licence is a setting, validated as it will be published
+            describe_dataset(triples, self.v, self.settings)
+        mapped.documents = [document(iri, t) for iri, t in sorted(partition(triples, self.v).items())]
+        mapped.where = where
+
+    def fresh(self, name: str) -> MappedFile:
+        """A file with its triples and locations at hand (mapped again if it came from the cache)."""
+        mapped = self.files[name]
+        if mapped.where is None:
+            self._map(mapped)
+        return mapped
+
+    def documents(self) -> dict[str, Document]:
+        """Every data document by IRI."""
+        return {d.iri: d for m in self.files.values() for d in m.documents}
+
+    def __len__(self) -> int:
+        """How many data triples."""
+        return sum(d.count for m in self.files.values() for d in m.documents)
