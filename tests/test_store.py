@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
+import shutil
+import socket
 import subprocess
 import sys
 import threading
@@ -16,8 +19,8 @@ import pytest
 
 from kokemus_ld.cli import main
 from kokemus_ld.config import ROOT
-from kokemus_ld.store.base import QueryError, StoreUnavailable, check_read_only, query_form
-from kokemus_ld.store.embedded import EmbeddedStore
+from kokemus_ld.store.base import QueryError, QueryTimeout, StoreUnavailable, check_read_only, query_form
+from kokemus_ld.store.embedded import RELOAD_CHECK_SECONDS, EmbeddedStore
 from kokemus_ld.store.remote import RemoteStore
 
 from conftest import free_port
@@ -247,3 +250,121 @@ def test_serve_from_a_remote_store(built, fresh_oxigraph):
     finally:
         proc.terminate()
         proc.wait(timeout=10)
+
+
+# -- the embedded store's query children ----------------------------------------------------------
+
+RUNAWAY = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l }"
+LABEL = f"SELECT ?l WHERE {{ <{KUULE}> <http://www.w3.org/2004/02/skos/core#prefLabel> ?l FILTER(LANG(?l) = 'fi') }}"
+
+
+def labels(store) -> list[str]:
+    """The Finnish label of Kuule minua, asked as a user's query."""
+    return [row[0].value for row in store.query(LABEL, isolate=True).rows]
+
+
+def gone(pid: int) -> bool:
+    """Has the process ended (reaped, or a zombie of a parent that went away)?"""
+    try:
+        return Path(f"/proc/{pid}/status").read_text().split("State:")[1].split()[0] in ("Z", "X")
+    except (OSError, IndexError):
+        return True
+
+
+def test_a_users_queries_are_answered_by_one_warm_child(built):
+    store = EmbeddedStore(built.replace(sparql_processes=1))
+    try:
+        assert labels(store) == ["Kuule minua -hanke"]
+        [child] = store._children.idle_pids()
+        assert child != os.getpid() and not gone(child)
+        assert store.query(f"ASK {{ <{KUULE}> ?p ?o }}", isolate=True).boolean is True
+        assert labels(store) == ["Kuule minua -hanke"]
+        assert store._children.idle_pids() == [child]  # the same process, not a fork per query
+    finally:
+        store.close()
+    assert gone(child)
+
+
+def test_a_query_child_holds_nothing_of_its_parent_but_the_store(built):
+    """A client socket inherited by a child would stay open after the worker closed it."""
+    store = EmbeddedStore(built.replace(sparql_processes=1))
+    left, right = socket.socketpair()
+    try:
+        labels(store)
+        [child] = store._children.idle_pids()
+        targets = [os.readlink(f"/proc/{child}/fd/{fd}") for fd in os.listdir(f"/proc/{child}/fd")]
+        assert not [t for t in targets if t.startswith("socket:")]
+        assert len([t for t in targets if t.startswith("pipe:")]) == 2  # its requests and its answers
+    finally:
+        left.close()
+        right.close()
+        store.close()
+
+
+def test_a_runaway_child_is_killed_and_the_next_query_gets_a_fresh_one(built):
+    store = EmbeddedStore(built.replace(sparql_processes=1, sparql_timeout=1.0))
+    try:
+        labels(store)
+        [first] = store._children.idle_pids()
+        with pytest.raises(QueryTimeout, match="1 s"):
+            store.query(RUNAWAY, isolate=True)
+        assert gone(first) and store._children.idle_pids() == []
+        assert labels(store) == ["Kuule minua -hanke"]
+        assert store._children.idle_pids() != [first]
+    finally:
+        store.close()
+
+
+def test_with_every_child_busy_a_query_waits_then_gets_its_own(built):
+    store = EmbeddedStore(built.replace(sparql_processes=1, sparql_timeout=1.5))
+    outcome = []
+
+    def runaway():
+        try:
+            store.query(RUNAWAY, isolate=True)
+        except QueryTimeout as exc:
+            outcome.append(exc)
+
+    try:
+        labels(store)
+        worker = threading.Thread(target=runaway)
+        worker.start()
+        while store._children.idle_pids():  # until the runaway holds the only child
+            time.sleep(0.01)
+        assert labels(store) == ["Kuule minua -hanke"]
+        worker.join()
+        assert len(outcome) == 1
+        assert labels(store) == ["Kuule minua -hanke"]
+    finally:
+        store.close()
+
+
+def test_a_new_build_is_answered_by_new_children(built, tmp_path):
+    publish = tmp_path / "publish"
+    (publish / "builds").mkdir(parents=True)
+    full = Path(shutil.copytree(built.current_dir.resolve(), publish / "builds" / "full"))
+    smaller = smaller_build(built, publish / "builds" / "smaller")
+    (publish / "current").symlink_to(full)
+    store = EmbeddedStore(built.replace(publish_dir=str(publish), sparql_processes=1))
+    try:
+        assert labels(store) == ["Kuule minua -hanke"]
+        [old] = store._children.idle_pids()
+        (publish / "next").symlink_to(smaller)
+        os.replace(publish / "next", publish / "current")
+        time.sleep(RELOAD_CHECK_SECONDS + 0.1)
+        assert labels(store) == []
+        assert gone(old) and store._children.idle_pids() != [old]
+    finally:
+        store.close()
+
+
+def test_a_child_ends_with_the_process_that_owns_it(built):
+    script = ("import sys; from kokemus_ld.config import Settings; from kokemus_ld.store.embedded import EmbeddedStore\n"
+              f"s = EmbeddedStore(Settings(publish_dir={built.publish_dir!r}))\n"
+              "s.query('ASK {}', isolate=True); print(s._children.idle_pids()[0])\n")
+    child = int(subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True,
+                               cwd=str(ROOT)).stdout)
+    deadline = time.monotonic() + 30
+    while not gone(child) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert gone(child)

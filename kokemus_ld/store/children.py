@@ -121,6 +121,11 @@ class QueryChildren:
             self._give_back(child, pooled)
             return result
 
+    def idle_pids(self) -> list[int]:
+        """Process ids of the children waiting for a query (for monitoring and tests)."""
+        with self._ready:
+            return [child.pid for child in self._idle]
+
     def close(self) -> None:
         """Kill the idle children now and the busy ones when they finish (a new build replaces them)."""
         with self._ready:
