@@ -19,6 +19,7 @@ from .queries import named, safe_iri
 from .site import Site
 
 MAX_PAGE = 10_000
+MAX_TRIPLES = 200_000  # of one document, or of its links' labels
 
 
 @dataclasses.dataclass
@@ -64,19 +65,38 @@ def load_document(site: Site, iri: str, page: int = 1) -> Document | None:
 
     def make():
         size = site.settings.page_size
-        own_result = site.store.query(named("document", doc=iri), limit=200_000)
-        doc_triples = [t for t in own_result.triples if _in_doc(t, iri)]
-        if not doc_triples:
+        graph = site.store.query(named("document-graph", doc=iri), limit=MAX_TRIPLES).triples
+        if not any(_in_doc(t, iri) for t in graph):
             return None
-        linked = [t for t in own_result.triples if not _in_doc(t, iri)]
+        triples = list(dict.fromkeys(graph + linked_labels(site, iri, graph)))
         back = site.store.query(named("backlinks", doc=iri) + f"\nLIMIT {size + 1} OFFSET {(page - 1) * size}",
                                 limit=size + 1)
         rows = [(r[0], r[1], r[2]) for r in back.rows]
+        doc_triples = [t for t in triples if _in_doc(t, iri)]
         modified = next((t.object.value for t in doc_triples
                          if t.subject == ox.NamedNode(iri) and t.predicate.value == str(DCT.modified)), None)
-        return Document(iri, doc_triples, linked, rows[:size], page, len(rows) > size, modified)
+        return Document(iri, doc_triples, [t for t in triples if not _in_doc(t, iri)], rows[:size], page,
+                        len(rows) > size, modified)
 
     return site.cached(("doc", iri, page), make)
+
+
+def linked_labels(site: Site, iri: str, graph: list) -> list:
+    """Label triples of the IRIs a document's graph links to (objects outside it, and predicates)."""
+    linked = {t.predicate.value for t in graph}
+    linked |= {t.object.value for t in graph if isinstance(t.object, ox.NamedNode)
+               and t.object.value != iri and not t.object.value.startswith(iri + "#")}
+    usable = sorted(i for i in linked if _usable(i))
+    if not usable:
+        return []
+    return site.store.query(named("document-labels", iris=usable), limit=MAX_TRIPLES).triples
+
+
+def _usable(iri: str) -> bool:
+    try:
+        return bool(safe_iri(iri))
+    except ValueError:  # nothing to label it with in a query; the page shows the IRI itself
+        return False
 
 
 def _in_doc(t, iri: str) -> bool:
