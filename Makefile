@@ -6,7 +6,7 @@ STAMP   := $(VENV)/.installed
 # axe-core for the browser accessibility tests, from the npm registry (never fetched at test time).
 AXE     := $(VENV)/axe/node_modules/axe-core/axe.min.js
 
-.PHONY: run test build validate bench bench-quick clean
+.PHONY: run test build validate bench bench-quick bench-report clean
 
 $(STAMP): pyproject.toml
 	test -d $(VENV) || $(PY) -m venv $(VENV)
@@ -30,11 +30,15 @@ $(AXE):
 test: $(STAMP) $(AXE)
 	$(BIN)/python -m pytest
 
+# The benchmark (not part of `make test`): bench/run.py --help for sizes, load-run seconds and budgets.
 bench: $(STAMP)
 	$(BIN)/python bench/run.py
 
 bench-quick: $(STAMP)
 	$(BIN)/python bench/run.py --quick
+
+bench-report: $(STAMP)
+	$(BIN)/python bench/run.py --report-only
 
 clean:
 	rm -rf var build *.egg-info

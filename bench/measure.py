@@ -12,6 +12,7 @@ import os
 import platform
 import re
 import shutil
+import signal
 import socket
 import statistics
 import subprocess
@@ -32,26 +33,39 @@ def percentile(values: list[float], q: float) -> float:
 
 
 def run_timed(cmd: list[str], env: dict | None = None, timeout: float = 7200) -> dict:
-    """Run a command to its end: wall seconds, its own peak RSS (MiB, from wait4) and exit code."""
+    """Run a command within a time budget: wall seconds, peak RSS (MiB, from wait4: the largest
+    process of its tree), exit code; past the budget its whole process group is killed and the
+    result says `timed_out` (a slow build is a figure, not a hung run)."""
     log = tempfile.TemporaryFile()  # a file, not a pipe: a chatty child must never block on a full pipe
     start = time.perf_counter()
-    proc = subprocess.Popen(cmd, env=env, stdout=log, stderr=subprocess.STDOUT)
+    proc = subprocess.Popen(cmd, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
     deadline = start + timeout
+    timed_out = False
     while True:
         pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
         if pid:
             break
         if time.perf_counter() > deadline:
-            proc.kill()
+            timed_out = True
+            _kill_group(proc.pid)
             pid, status, usage = os.wait4(proc.pid, 0)
             break
         time.sleep(0.05)
     wall = time.perf_counter() - start
+    _kill_group(proc.pid)  # a process pool's stray children, if any
     proc.returncode = os.waitstatus_to_exitcode(status)
     log.seek(0)
     tail = log.read().decode("utf-8", "replace")[-600:]
     log.close()
-    return {"seconds": wall, "peak_mib": usage.ru_maxrss / 1024, "rc": proc.returncode, "tail": tail}
+    return {"seconds": wall, "peak_mib": usage.ru_maxrss / 1024, "rc": proc.returncode, "tail": tail,
+            "timed_out": timed_out, "budget_s": timeout}
+
+
+def _kill_group(pgid: int) -> None:
+    try:
+        os.killpg(pgid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        pass
 
 
 def free_port() -> int:
@@ -80,7 +94,7 @@ class Server:
 
     def rss_mib(self) -> dict:
         """RSS and PSS (MiB) of the server process and each of its children (gunicorn workers)."""
-        pids = [self.proc.pid] + _children(self.proc.pid)
+        pids = [self.proc.pid] + children(self.proc.pid)
         return {pid: _memory(pid) for pid in pids}
 
 
@@ -105,7 +119,8 @@ def start_server(name: str, cmd: list[str], port: int, probe: str, env: dict | N
             time.sleep(0.2)
 
 
-def _children(pid: int) -> list[int]:
+def children(pid: int) -> list[int]:
+    """Child processes of a process (a gunicorn master's workers)."""
     try:
         with open(f"/proc/{pid}/task/{pid}/children") as f:
             return [int(p) for p in f.read().split()]
@@ -113,16 +128,28 @@ def _children(pid: int) -> list[int]:
         return []
 
 
-def _memory(pid: int) -> dict:
-    out = {}
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds a process has used so far."""
     try:
-        with open(f"/proc/{pid}/smaps_rollup") as f:
-            for line in f:
-                key, _, rest = line.partition(":")
-                if key in ("Rss", "Pss"):
-                    out[key.lower()] = int(rest.split()[0]) / 1024
-    except OSError:
-        pass
+        with open(f"/proc/{pid}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, IndexError, ValueError):
+        return 0.0
+
+
+def _memory(pid: int) -> dict:
+    """RSS and PSS now (smaps_rollup) and the peak RSS over the process's life (VmHWM), MiB."""
+    out = {}
+    for name, keys in (("smaps_rollup", ("Rss", "Pss")), ("status", ("VmHWM",))):
+        try:
+            with open(f"/proc/{pid}/{name}") as f:
+                for line in f:
+                    key, _, rest = line.partition(":")
+                    if key in keys:
+                        out["peak" if key == "VmHWM" else key.lower()] = int(rest.split()[0]) / 1024
+        except OSError:
+            pass
     return out
 
 
@@ -147,13 +174,13 @@ def fetch(url: str, headers: dict | None = None, timeout: float = 60) -> tuple[i
 
 def sequential_latency(url: str, headers: dict | None = None, budget: float = 3.0,
                        max_reps: int = 200, min_reps: int = 3) -> dict:
-    """p50/p99 (ms) of one request repeated on one keep-alive connection, within a time budget."""
+    """p50/p99 (ms) of one request repeated on one keep-alive connection, within a time budget
+    (at least `min_reps` requests unless they take three budgets; one request at most 60 s)."""
     parts = urllib.parse.urlsplit(url)
     conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=60)
     path = parts.path + ("?" + parts.query if parts.query else "")
     times, status, size = [], None, 0
-    end = time.perf_counter() + budget
-    while len(times) < max_reps and (len(times) < min_reps or time.perf_counter() < end):
+    for _ in _repetitions(budget, max_reps, min_reps):
         start = time.perf_counter()
         conn.request("GET", path, headers=headers or {})
         resp = conn.getresponse()
@@ -165,15 +192,47 @@ def sequential_latency(url: str, headers: dict | None = None, budget: float = 3.
             "status": status, "bytes": size}
 
 
+def distinct_latency(base: str, paths: list[str], budget: float = 30.0) -> dict:
+    """p50/p99 (ms) of different URLs, each asked once (nothing answered from a cache), in order
+    until the budget runs out; statuses other than 200 are counted."""
+    parts = urllib.parse.urlsplit(base)
+    conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=60)
+    times, bad = [], 0
+    end = time.perf_counter() + budget
+    for path in paths:
+        if time.perf_counter() > end:
+            break
+        start = time.perf_counter()
+        conn.request("GET", path)
+        resp = conn.getresponse()
+        resp.read()
+        times.append((time.perf_counter() - start) * 1000)
+        bad += resp.status != 200
+    conn.close()
+    return {"p50_ms": percentile(times, 50), "p99_ms": percentile(times, 99), "max_ms": max(times, default=float("nan")),
+            "n": len(times), "non200": bad}
+
+
 def in_process_latency(run, budget: float = 3.0, max_reps: int = 200, min_reps: int = 3) -> dict:
     """p50/p99 (ms) of a callable repeated within a time budget."""
     times = []
-    end = time.perf_counter() + budget
-    while len(times) < max_reps and (len(times) < min_reps or time.perf_counter() < end):
+    for _ in _repetitions(budget, max_reps, min_reps):
         start = time.perf_counter()
         run()
         times.append((time.perf_counter() - start) * 1000)
     return {"p50_ms": percentile(times, 50), "p99_ms": percentile(times, 99), "n": len(times)}
+
+
+def _repetitions(budget: float, max_reps: int, min_reps: int):
+    """Yield until the budget is spent and `min_reps` are done, never past three budgets."""
+    start = time.perf_counter()
+    done = 0
+    while done < max_reps:
+        spent = time.perf_counter() - start
+        if done and (spent > 3 * budget or (done >= min_reps and spent > budget)):
+            return
+        yield done
+        done += 1
 
 
 _WRK_LAT = re.compile(r"^\s*(50|99)(?:\.000)?%\s+([\d.]+)(us|ms|s)\s*$", re.M)

@@ -1,198 +1,225 @@
-"""The benchmark's Markdown report, written from the saved figures of every N."""
+"""The benchmark's Markdown report, written from the saved figures of every N (partial runs too)."""
 
 from __future__ import annotations
 
 import json
-import math
 from pathlib import Path
 
-PAGE_TARGET_N = 10000
+import targets
+from targets import fmt, get, num
+
+PAGE_LABELS = ("activity HTML", "activity Turtle", "activity JSON-LD", "listing with facet", "listing with search")
 
 
-def fmt(x, digits=1) -> str:
-    """A number for a table; '–' for missing."""
-    if x is None or (isinstance(x, float) and math.isnan(x)):
-        return "–"
-    return f"{x:,.{digits}f}"
+def load(paths: list[Path]) -> list[dict]:
+    """The saved figures, smallest N first."""
+    return [json.loads(p.read_text()) for p in paths]
 
 
 def ratio(ours, ref) -> str:
-    """ours / ref as '0.42x'."""
-    if not ours or not ref or math.isnan(ours) or math.isnan(ref):
-        return "–"
-    return f"{ours / ref:.2f}x"
+    """ours / ref as '0.42x'; '–' when either is missing."""
+    ours, ref = num(ours), num(ref)
+    return "–" if not ours or not ref else f"{ours / ref:.2f}x"
 
 
 def render(paths: list[Path], mode: str) -> str:
-    """The whole report."""
-    runs = [json.loads(p.read_text()) for p in paths]
+    """The whole report: targets first, then the run, the ratios and every table."""
+    runs = load(paths)
     if not runs:
         return "# Benchmark\n\nNothing measured yet.\n"
-    first = runs[-1]
-    m, v = first["machine"], first["versions"]
     lines = [f"# kokemus-ld benchmark ({mode})", "",
-             "Written by `bench/run.py` (`make bench` / `make bench-quick`); raw figures in "
-             f"`bench/results/{mode}/`. Loopback only; every load run is bounded in time. Where the time goes, "
-             "with profiles of each miss: `bench/PROFILE.md`.", "",
-             f"Machine: {m['nproc']} cores, {m['memory_gib']} GiB, {m['cpu']}, Linux {m['kernel']}; "
-             f"load average at start of the last N: {', '.join(f'{x:.1f}' for x in m['load_average'])} "
-             "(the machine was shared with other work: read the ratios, not the absolute times).", "",
-             "Versions: " + ", ".join(f"{k} {val}" for k, val in v.items()) + ".", "",
-             "Dates: " + ", ".join(f"N={r['n']}: {r['date']}" for r in runs) + ".", ""]
-    lines += _build_table(runs) + _query_tables(runs) + _page_tables(runs) + _memory_table(runs) + _targets(runs)
+             "Written by `bench/run.py` (`make bench` / `make bench-quick`) from the raw figures in "
+             f"`bench/results/{mode}/` (rewrite with `python bench/run.py{' --quick' if mode == 'quick' else ''} "
+             "--report-only`). Loopback only; every load run is bounded in time. Where the time goes: "
+             "`bench/PROFILE.md`.", ""]
+    lines += targets.table(runs) + _run_section(runs) + ratio_tables(runs) + _build_table(runs)
+    lines += _query_tables(runs) + _page_tables(runs) + _memory_table(runs)
     return "\n".join(lines) + "\n"
 
 
-def _build_table(runs) -> list[str]:
-    out = ["## Build", "", "| N | triples | documents | generate s | build s | build peak MiB | "
-           "rebuild after one edit s | rebuild peak MiB | s per 1000 entries |", "|---|---|---|---|---|---|---|---|---|"]
+def summary(runs: list[dict]) -> list[str]:
+    """What the console shows at the end: phase times, the ratio tables and the targets."""
+    return _phase_table(runs) + ratio_tables(runs) + targets.table(runs)
+
+
+def _run_section(runs) -> list[str]:
+    m, v = runs[-1]["machine"], runs[-1]["versions"]
+    out = ["## Run", "",
+           f"Machine: {m['nproc']} cores, {m['memory_gib']} GiB, {m['cpu']}, Linux {m['kernel']}.", "",
+           "Versions: " + ", ".join(f"{k} {val}" for k, val in v.items()) + ".", "",
+           "Load average (1, 5, 15 min) at the start and the end of each N; the machine may be shared, so "
+           "read the ratios (measured side by side in the same run) rather than the absolute times.", "",
+           "| N | date (UTC) | load at start | load at end | load run s | sequential budget s | served |",
+           "|---|---|---|---|---|---|---|"]
     for r in runs:
-        b = r["build"]
-        if b["build"]["rc"] != 0:
-            out.append(f"| {r['n']} | build failed (rc {b['build']['rc']}): {b['build']['tail'][-200:]!r} |")
-            continue
-        out.append(f"| {r['n']:,} | {b['triples']:,} | {b['documents']:,} | {fmt(b['generate_s'])} | "
-                   f"{fmt(b['build']['seconds'])} | {fmt(b['build']['peak_mib'], 0)} | {fmt(b['rebuild']['seconds'])} | "
-                   f"{fmt(b['rebuild']['peak_mib'], 0)} | {fmt(b['build']['seconds'] / r['n'] * 1000)} |")
+        st = r.get("settings", {})
+        out.append(f"| {r['n']:,} | {r['date']} | {_load(r['machine']['load_average'])} | "
+                   f"{_load(r.get('load_average_end'))} | {st.get('seconds_per_load_run', r.get('seconds_per_load_run', '–'))} | "
+                   f"{st.get('sequential_budget_s', '–')} | {'yes' if st.get('served', 'servers' in r) else 'build only'} |")
+    out.append("")
+    out += _phase_table(runs)
+    errors = [(r["n"], k, e) for r in runs for k, e in r.get("errors", {}).items()]
+    if errors:
+        out += ["Failed phases:", ""] + [f"- N = {n:,}, {k}: `{e}`" for n, k, e in errors] + [""]
+    return out
+
+
+def _load(values) -> str:
+    return ", ".join(f"{x:.1f}" for x in values) if values else "–"
+
+
+def _phase_table(runs) -> list[str]:
+    out = ["### Phase times (s)", "", "| N | phase | seconds |", "|---|---|---|"]
+    for r in runs:
+        phases = r.get("phases", {})
+        out += [f"| {r['n']:,} | {name} | {fmt(s)} |" for name, s in phases.items()]
+        if phases:
+            out.append(f"| {r['n']:,} | **all** | **{fmt(sum(phases.values()))}** |")
     return out + [""]
 
 
-def _query_tables(runs) -> list[str]:
-    out = ["## SPARQL: the fixed queries (bench/queries/*.rq)", "",
-           "Latency: p50 / p99 in ms of sequential requests (one keep-alive connection). Throughput: "
-           "req/s under wrk (2 threads, 16 connections). Ratios are ours / on-disk Oxigraph server. "
-           "'ours' is /sparql as deployed (answers cached per build, setting sparql_cache); 'uncached' is the "
-           "same server with KOKEMUS_SPARQL_CACHE=false, where every query runs in a forked, killable child.", ""]
-    for r in runs:
-        if "servers" not in r:
-            continue
-        s, ip = r["servers"], r["in_process"]
-        out += [f"### N = {r['n']:,}", "",
-                "| query | rows | in process p50/p99 | ours HTTP p50/p99 | Oxigraph disk p50/p99 | "
-                "Oxigraph mem p50/p99 | ours req/s | uncached req/s | Oxigraph disk req/s | Oxigraph mem req/s | "
-                "ratio ours/disk | ratio uncached/disk |", "|---|---|---|---|---|---|---|---|---|---|---|---|"]
-        for name, q in ip["queries"].items():
-            ours, disk, mem = s["ours"]["sparql"][name], s["oxigraph_disk"]["sparql"][name], s["oxigraph_memory"]["sparql"][name]
-            plain = s.get("ours_uncached", {}).get("sparql", {}).get(name, {"load": {}})
-            out.append(f"| {name} | {q['rows']:,} | {fmt(q['p50_ms'], 2)} / {fmt(q['p99_ms'], 2)} | "
-                       f"{fmt(ours['p50_ms'])} / {fmt(ours['p99_ms'])} | {fmt(disk['p50_ms'])} / {fmt(disk['p99_ms'])} | "
-                       f"{fmt(mem['p50_ms'])} / {fmt(mem['p99_ms'])} | {fmt(ours['load']['rps'])} | "
-                       f"{fmt(plain['load'].get('rps'))} | {fmt(disk['load']['rps'])} | {fmt(mem['load']['rps'])} | "
-                       f"{ratio(ours['load']['rps'], disk['load']['rps'])} | "
-                       f"{ratio(plain['load'].get('rps'), disk['load']['rps'])} |")
-        out.append("")
-        out.append(f"Store load: embedded (in process) {fmt(ip['load_s'], 2)} s; Oxigraph on disk "
-                   f"`oxigraph load` {fmt(s['oxigraph_disk']['load'].get('seconds'), 2)} s; Oxigraph in memory "
-                   f"(POST /store) {fmt(s['oxigraph_memory']['load'].get('seconds'), 2)} s.")
+def ratio_tables(runs) -> list[str]:
+    """Each of our figures beside its reference's: pages vs the ceiling, /sparql vs Oxigraph."""
+    out = _section("Ratios: ours / reference",
+                   "Throughput (req/s under wrk, 2 threads, 16 connections; higher is better) and p99 under that load "
+                   "(lower is better). Pages: reference = the pre-serialized Flask ceiling. Queries: reference = "
+                   "Oxigraph server on disk; 'cached' is /sparql as deployed (answers cached per build), 'uncached' "
+                   "the same server with KOKEMUS_SPARQL_CACHE=false; 'vs memory' compares with Oxigraph in memory "
+                   "(for information).")
+    for r, s in _served(runs):
+        out += [f"### N = {r['n']:,}", "", "| figure | ours req/s | reference req/s | ratio req/s | ours p99 ms | "
+                "reference p99 ms | ratio p99 |", "|---|---|---|---|---|---|---|"]
+        for label in targets.PAGES:
+            out.append(_ratio_row(label, get(s, "ours", "pages", label), get(s, "ceiling", label)))
+        for name in get(s, "ours", "sparql") or {}:
+            disk = get(s, "oxigraph_disk", "sparql", name, "load")
+            out.append(_ratio_row(f"{name}, cached", get(s, "ours", "sparql", name, "load"), disk))
+            out.append(_ratio_row(f"{name}, uncached", get(s, "ours_uncached", "sparql", name, "load"), disk))
+            memory = get(s, "oxigraph_memory", "sparql", name, "load")
+            if memory:
+                out.append(_ratio_row(f"{name}, cached vs memory", get(s, "ours", "sparql", name, "load"), memory))
         out.append("")
     return out
 
 
-def _page_tables(runs) -> list[str]:
-    out = ["## Pages under gunicorn (workers = cores, --preload)", "",
-           "req/s and p50 / p99 ms under wrk (2 threads, 16 connections); the ceiling is a minimal Flask app "
-           "returning our own answers' bytes, pre-serialized, under the same gunicorn settings.", ""]
+def _section(title: str, intro: str) -> list[str]:
+    return [f"## {title}", "", intro, ""]
+
+
+def _served(runs) -> list[tuple[dict, dict]]:
+    return [(r, r["servers"]) for r in runs if r.get("servers")]
+
+
+def _ratio_row(label, ours, ref) -> str:
+    ours, ref = ours or {}, ref or {}
+    return (f"| {label} | {fmt(ours.get('rps'))} | {fmt(ref.get('rps'))} | {ratio(ours.get('rps'), ref.get('rps'))} | "
+            f"{fmt(ours.get('p99_ms'))} | {fmt(ref.get('p99_ms'))} | {ratio(ours.get('p99_ms'), ref.get('p99_ms'))} |")
+
+
+def _build_table(runs) -> list[str]:
+    out = ["## Build", "",
+           "YAML -> validated, published dataset (`kokemus-ld build`, a fresh publish folder), then a rebuild after "
+           "editing one entry's description. Peak MiB: the largest process of the build (wait4). The curve: seconds "
+           "per 1,000 entries stays flat when the build grows linearly.", "",
+           "| N | triples | documents | generate s | build s | s per 1,000 entries | curve | build peak MiB | "
+           "rebuild after one edit s | rebuild peak MiB |", "|---|---|---|---|---|---|---|---|---|---|"]
+    ok = [r for r in runs if get(r, "build", "build", "rc") == 0]
+    widest = max((targets.per_thousand(r) for r in ok), default=1) or 1
     for r in runs:
-        if "servers" not in r:
+        b = r.get("build", {})
+        build = b.get("build") or {}
+        if build.get("rc") != 0:
+            why = f"stopped at its budget of {build['budget_s']:.0f} s" if build.get("timed_out") else \
+                f"failed (rc {build.get('rc')}): {build.get('tail', '')[-200:]!r}"
+            out.append(f"| {r['n']:,} | | | {fmt(b.get('generate_s'))} | {fmt(build.get('seconds'))} | {why} | | | | |")
             continue
-        s = r["servers"]
+        per_k = targets.per_thousand(r)
+        rebuild = b.get("rebuild") or {}
+        out.append(f"| {r['n']:,} | {b.get('triples') or 0:,} | {b.get('documents') or 0:,} | {fmt(b.get('generate_s'))} | "
+                   f"{fmt(build['seconds'])} | {fmt(per_k, 2)} | `{'#' * max(1, round(20 * per_k / widest))}` | "
+                   f"{fmt(build.get('peak_mib'), 0)} | {fmt(rebuild.get('seconds'), 2)} | {fmt(rebuild.get('peak_mib'), 0)} |")
+    return out + [""]
+
+
+def _query_tables(runs) -> list[str]:
+    out = _section("SPARQL: the fixed queries (bench/queries/*.rq)",
+                   "Latency: p50 / p99 ms of sequential requests (one keep-alive connection; in process: the "
+                   "embedded store's query(), no HTTP). Throughput: req/s under load.")
+    for r, s in _served(runs):
+        ip = r.get("in_process")
+        if not ip:
+            continue
+        out += [f"### N = {r['n']:,}", "",
+                "| query | rows | in process p50/p99 | ours HTTP p50/p99 | uncached HTTP p50/p99 | Oxigraph disk p50/p99 | "
+                "Oxigraph mem p50/p99 | ours req/s | uncached req/s | Oxigraph disk req/s | Oxigraph mem req/s |",
+                "|---|---|---|---|---|---|---|---|---|---|---|"]
+        for name, q in ip["queries"].items():
+            cells = [get(s, key, "sparql", name) or {} for key in ("ours", "ours_uncached", "oxigraph_disk", "oxigraph_memory")]
+            out.append(f"| {name} | {q['rows']:,} | {fmt(q['p50_ms'], 2)} / {fmt(q['p99_ms'], 2)} | " +
+                       " | ".join(f"{fmt(c.get('p50_ms'))} / {fmt(c.get('p99_ms'))}" for c in cells) + " | " +
+                       " | ".join(fmt(get(c, "load", "rps")) for c in cells) + " |")
+        loads = [f"embedded (in process) {fmt(ip.get('load_s'), 2)} s",
+                 f"Oxigraph on disk `oxigraph load` {fmt(get(s, 'oxigraph_disk', 'load', 'seconds'), 2)} s"]
+        if "oxigraph_memory" in s:
+            loads.append(f"Oxigraph in memory (POST /store) {fmt(get(s, 'oxigraph_memory', 'load', 'seconds'), 2)} s")
+        out += ["", "Store load: " + "; ".join(loads) + ".", ""]
+    return out
+
+
+def _page_tables(runs) -> list[str]:
+    out = _section("Pages and listings under gunicorn (workers = cores, --preload, gunicorn.conf.py)",
+                   "req/s and p50 / p99 ms under load (2 threads, 16 connections, one URL, so answered from the page "
+                   "cache after the first request); the ceiling is a minimal Flask app returning our own answers' "
+                   "bytes, pre-serialized, under the same gunicorn settings. 'Distinct URLs': listings with facets, "
+                   "search words and pages, each asked once, sequentially (every one computed).")
+    for r, s in _served(runs):
+        if not get(s, "ours", "pages"):
+            continue
         out += [f"### N = {r['n']:,}", "", "| page | bytes | ours req/s | ours p50/p99 | ceiling req/s | "
                 "ceiling p50/p99 | ratio (ours/ceiling) |", "|---|---|---|---|---|---|---|"]
         for label, page in s["ours"]["pages"].items():
-            if "missing" in page:
-                out.append(f"| {label} | missing ({page['missing']}) | | | | | |")
-                continue
-            ceil = s["ceiling"].get(label, {})
-            out.append(f"| {label} | {page['bytes']:,} | {fmt(page['rps'])} | {fmt(page['p50_ms'])} / "
-                       f"{fmt(page['p99_ms'])} | {fmt(ceil.get('rps'))} | {fmt(ceil.get('p50_ms'))} / "
-                       f"{fmt(ceil.get('p99_ms'))} | {ratio(page['rps'], ceil.get('rps'))} |")
-        listing = s["ours"].get("listing_latency")
-        if listing:
-            out.append(f"\nListing with facet, sequential: p50 {fmt(listing['p50_ms'])} ms, p99 {fmt(listing['p99_ms'])} ms.")
+            ceil = get(s, "ceiling", label) or {}
+            out.append(f"| {label} | {page.get('bytes', 0):,} | {fmt(page.get('rps'))} | {fmt(page.get('p50_ms'))} / "
+                       f"{fmt(page.get('p99_ms'))} | {fmt(ceil.get('rps'))} | {fmt(ceil.get('p50_ms'))} / "
+                       f"{fmt(ceil.get('p99_ms'))} | {ratio(page.get('rps'), ceil.get('rps'))} |")
+        out.append("")
+        first = get(s, "ours", "listing_first") or {}
+        if first:
+            out.append(f"- First listings after start, one per worker at once ({first.get('requests')} requests; "
+                       f"{first.get('workers_busy')} of {first.get('workers')} workers seen building their listing "
+                       f"index): slowest "
+                       f"{fmt(first.get('slowest_ms'))} ms, fastest {fmt(first.get('fastest_ms'))} ms.")
+        distinct = get(s, "ours", "listing_distinct") or {}
+        out.append(f"- Listings at distinct URLs: {distinct.get('n', 0)} URLs, p50 {fmt(distinct.get('p50_ms'))} ms, "
+                   f"p99 {fmt(distinct.get('p99_ms'))} ms, slowest {fmt(distinct.get('max_ms'))} ms, "
+                   f"non-200 {distinct.get('non200', '–')}.")
+        for label, x in (get(s, "ours", "listing_repeated") or {}).items():
+            out.append(f"- {label}, same URL repeated, sequential: p50 {fmt(x.get('p50_ms'))} / p99 "
+                       f"{fmt(x.get('p99_ms'))} ms.")
         out.append("")
     return out
 
 
 def _memory_table(runs) -> list[str]:
-    out = ["## Memory while serving", "", "| N | gunicorn master RSS MiB | per worker RSS / PSS MiB | "
-           "Oxigraph disk RSS MiB | Oxigraph mem RSS MiB |", "|---|---|---|---|---|"]
+    out = ["## Memory while serving", "",
+           "MiB after the load runs: RSS and PSS now, and the peak RSS over the process's life (VmHWM). With "
+           "--preload the workers share the master's pages copy-on-write, so PSS is each worker's fair share.", "",
+           "| N | gunicorn master RSS / peak | per worker RSS / PSS / peak | Oxigraph disk RSS | Oxigraph mem RSS |",
+           "|---|---|---|---|---|"]
     for r in runs:
-        if "servers" not in r:
+        mem = list((get(r, "servers", "ours", "memory_mib_after_load") or {}).values())
+        if not mem:
             continue
-        mem = list(r["servers"]["ours"]["memory_mib_after_load"].values())
         master, workers = mem[0], mem[1:]
-        w = ", ".join(f"{fmt(x.get('rss'), 0)} / {fmt(x.get('pss'), 0)}" for x in workers)
-        disk = list(r["servers"]["oxigraph_disk"]["memory_mib"].values())[0]
-        memo = list(r["servers"]["oxigraph_memory"]["memory_mib"].values())[0]
-        out.append(f"| {r['n']:,} | {fmt(master.get('rss'), 0)} | {w} | {fmt(disk.get('rss'), 0)} | "
-                   f"{fmt(memo.get('rss'), 0)} |")
+        w = ", ".join(f"{fmt(x.get('rss'), 0)} / {fmt(x.get('pss'), 0)} / {fmt(x.get('peak'), 0)}" for x in workers)
+        ox = [list((get(r, "servers", k, "memory_mib") or {None: {}}).values())[0] or {}
+              for k in ("oxigraph_disk", "oxigraph_memory")]
+        out.append(f"| {r['n']:,} | {fmt(master.get('rss'), 0)} / {fmt(master.get('peak'), 0)} | {w} | "
+                   f"{fmt(ox[0].get('rss'), 0)} | {fmt(ox[1].get('rss'), 0)} |")
     return out + [""]
 
 
-def _targets(runs) -> list[str]:
-    by_n = {r["n"]: r for r in runs}
-    n = PAGE_TARGET_N if PAGE_TARGET_N in by_n else max(by_n)
-    r = by_n[n]
-    out = ["## Targets (issue 6)", "", f"Measured at N = {n:,}" +
-           ("" if n == PAGE_TARGET_N else f" (N = {PAGE_TARGET_N:,} not measured in this mode)") + ".", "",
-           "| target | measured | met? |", "|---|---|---|"]
-
-    def row(target, measured, met):
-        out.append(f"| {target} | {measured} | {'met' if met else 'missed'} |")
-
-    s = r.get("servers")
-    if s:
-        for label in ("activity HTML", "activity Turtle", "activity JSON-LD"):
-            page, ceil = s["ours"]["pages"][label], s["ceiling"][label]
-            q = page["rps"] / ceil["rps"] if ceil["rps"] else 0
-            row(f"{label}: >= 0.8x ceiling, p99 < 50 ms", f"{q:.2f}x, p99 {fmt(page['p99_ms'])} ms",
-                q >= 0.8 and page["p99_ms"] < 50)
-        for label, key, goal in (("SPARQL repeated (cached) >= 1.0x Oxigraph on disk", "ours", 1.0),
-                                 ("SPARQL uncached >= 0.5x Oxigraph on disk", "ours_uncached", 0.5)):
-            if key not in s:
-                row(label, "not measured", False)
-                continue
-            ratios = {k: _rps_ratio(v, s["oxigraph_disk"]["sparql"][k]) for k, v in s[key]["sparql"].items()}
-            worst = min(ratios, key=ratios.get)
-            row(label, f"worst {worst} {ratios[worst]:.2f}x; " + ", ".join(f"{k} {x:.2f}x" for k, x in ratios.items()),
-                ratios[worst] >= goal)
-        listing = s["ours"].get("listing_latency")
-        if listing:
-            row("listing with facet p99 < 100 ms", f"{fmt(listing['p99_ms'])} ms (sequential), "
-                f"{fmt(s['ours']['pages']['listing with facet']['p99_ms'])} ms under load", listing["p99_ms"] < 100)
-        else:
-            row("listing with facet p99 < 100 ms", "listing missing", False)
-    b = r["build"]
-    if b["build"]["rc"] == 0:
-        row("build < 60 s (validation included)", f"{fmt(b['build']['seconds'])} s", b["build"]["seconds"] < 60)
-        row("incremental rebuild after one edit < 3 s", f"{fmt(b['rebuild']['seconds'])} s", b["rebuild"]["seconds"] < 3)
-    sizes = sorted(x for x in by_n if by_n[x]["build"]["build"]["rc"] == 0)
-    if len(sizes) >= 2:
-        lo, hi = by_n[sizes[-2]], by_n[sizes[-1]]
-        growth = (hi["build"]["build"]["seconds"] / lo["build"]["build"]["seconds"]) / (hi["n"] / lo["n"])
-        row("build grows no worse than linearly", f"time x{hi['build']['build']['seconds'] / lo['build']['build']['seconds']:.1f} "
-            f"for N x{hi['n'] / lo['n']:.0f} (N {lo['n']:,} -> {hi['n']:,})", growth <= 1.2)
-    big = by_n.get(50000)
-    if big and "servers" in big:
-        workers = list(big["servers"]["ours"]["memory_mib_after_load"].values())[1:]
-        peak = max(w.get("rss", 0) for w in workers)
-        row("serving N = 50,000: < 2 GiB per worker", f"{fmt(peak, 0)} MiB RSS", peak < 2048)
-    else:
-        row("serving N = 50,000: < 2 GiB per worker", "not measured in this mode", False)
-    return out + [""]
-
-
-def _rps_ratio(ours: dict, ref: dict) -> float:
-    """Throughput ratio; a reference that answered nothing within the run counts as beaten."""
-    mine, theirs = ours["load"].get("rps") or 0.0, ref["load"].get("rps") or 0.0
-    if math.isnan(mine):
-        return 0.0
-    if not theirs or math.isnan(theirs):
-        return float("inf") if mine else 0.0
-    return mine / theirs
-
-
-OWN_SECTIONS = ("## Build", "## SPARQL", "## Pages", "## Memory", "## Targets")
+OWN_SECTIONS = ("## Targets", "## Run", "## Ratios", "## Build", "## SPARQL", "## Pages", "## Memory")
 
 
 def foreign_sections(old: str) -> str:

@@ -1,26 +1,31 @@
 """`make bench`: kokemus-ld beside its peers on the same synthetic data, in one run.
 
-    python bench/run.py [--quick] [--sizes 100,1000] [--seconds 10] [--work /tmp/kokemus-bench]
+    python bench/run.py [--quick] [--sizes 100,1000] [--seconds 6] [--reuse-build] [--report-only]
 
-For each N: generate the directory (bench/generate.py), build it (time, peak RSS), rebuild
-after editing one entry, time the fixed queries (bench/queries/*.rq) in process and over
-HTTP, load-test pages and /sparql under gunicorn (workers = cores, --preload), and run the
-same queries against an Oxigraph server (on disk, and in memory for information) and the
-pages against a Flask app returning pre-serialized bytes. Each N's raw figures go to
-bench/results/<mode>/n<N>.json; the report (bench/RESULTS.md, or RESULTS-quick.md) is
-written from every N measured so far, so the large sizes can run separately.
+For each N: generate the directory (bench/generate.py), build it (time, peak RSS, within a
+time budget), rebuild after editing one entry, time the fixed queries (bench/queries/*.rq) in
+process and over HTTP, load-test pages, listings and /sparql under gunicorn (workers = cores,
+--preload), and run the same queries against an Oxigraph server (on disk; in memory too, for
+information, in the full mode) and the pages against a Flask app returning pre-serialized
+bytes. Each N's raw figures go to bench/results/<mode>/n<N>.json after every phase, and the
+report (bench/RESULTS.md, or RESULTS-quick.md) is rewritten from every N saved so far, so a
+run stopped half-way still leaves its table. Phase times are printed as they end.
+
+The quick mode (`make bench-quick`, under five minutes on 2 cores) builds N = 100 and 1,000
+but rebuilds and serves only the largest N, with 2-second load runs and no in-memory Oxigraph.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
 import json
 import os
 import shutil
+import subprocess
 import sys
 import time
-import urllib.parse
 from importlib import metadata
 from pathlib import Path
 
@@ -31,217 +36,237 @@ sys.path.insert(0, str(ROOT))
 import generate  # noqa: E402
 import measure as M  # noqa: E402
 import report  # noqa: E402
+import serving  # noqa: E402
 
-BIN = Path(sys.executable).parent
-BASE = "https://kokemus.vslj.fi/"
-ACTIVITY = "/id/activity/jarjesto-00000-1"
-LISTING = "/hakemisto?palvelu=palvelu-vertaisvastaanotto"
-TYPICAL = "service-activities"  # the query load-tested on /sparql
-PAGES = [("activity HTML", ACTIVITY, {"Accept": "text/html"}, "activity.html"),
-         ("activity Turtle", ACTIVITY, {"Accept": "text/turtle"}, "activity.ttl"),
-         ("activity JSON-LD", ACTIVITY, {"Accept": "application/ld+json"}, "activity.jsonld")]
+EDITED = "activities/jarjesto-00000-1.yaml"
 
 
-def queries() -> dict[str, str]:
-    """The fixed typical queries, by file name."""
-    return {p.stem: p.read_text() for p in sorted((BENCH / "queries").glob("*.rq"))}
+class Run:
+    """One N's figures, saved (and the report rewritten) after every phase."""
+
+    def __init__(self, n: int, mode: str, results: Path, target: Path, settings: dict):
+        self.n, self.mode, self.results, self.target = n, mode, results, target
+        self.path = results / f"n{n}.json"
+        self.figures = {"n": n, "mode": mode, "date": now(), "machine": M.machine(), "versions": versions(),
+                        "settings": settings, "phases": {}}
+
+    @contextlib.contextmanager
+    def phase(self, name: str):
+        """Time a phase, print it, and save the figures when it ends (even by an error)."""
+        start = time.perf_counter()
+        print(f"   {name} ...", flush=True)
+        try:
+            yield
+        except Exception as exc:  # one broken phase must not lose the others' figures
+            self.figures.setdefault("errors", {})[name] = f"{type(exc).__name__}: {exc}"[:800]
+            print(f"   {name}: FAILED {type(exc).__name__}: {exc}", flush=True)
+        finally:
+            took = time.perf_counter() - start
+            self.figures["phases"][name] = took
+            print(f"   {name}: {took:.1f} s", flush=True)
+            self.save()
+
+    def save(self) -> None:
+        """Write the raw figures and rewrite the report from every saved N."""
+        self.figures["load_average_end"] = os.getloadavg()
+        self.path.write_text(json.dumps(self.figures, indent=1, default=str))
+        write_report(self.results, self.target, self.mode)
 
 
-def env_for(publish: Path) -> dict:
-    """Environment of our processes: the bench build, the default base IRI."""
-    return dict(os.environ, KOKEMUS_PUBLISH_DIR=str(publish), KOKEMUS_BASE_IRI=BASE)
+def write_report(results: Path, target: Path, mode: str) -> str:
+    """The report from the raw figures, keeping sections other tools wrote (e.g. the soak's)."""
+    text = report.render(sorted(results.glob("n*.json"), key=lambda p: int(p.stem[1:])), mode)
+    others = report.foreign_sections(target.read_text()) if target.exists() else ""
+    target.write_text(text + ("\n" + others if others else ""))
+    return text
 
 
-def measure_build(n: int, work: Path) -> dict:
-    """Generate, build, then rebuild after editing one entry."""
+def measure_build(run: Run, work: Path, rebuild: bool, budget: float) -> None:
+    """Generate, build within the budget, then (if asked) rebuild after editing one entry."""
     data, publish = work / "data", work / "publish"
-    start = time.perf_counter()
-    generate.write(n, data)
-    out = {"generate_s": time.perf_counter() - start}
-    shutil.rmtree(publish, ignore_errors=True)
-    cmd = [str(BIN / "kokemus-ld"), "--data", str(data), "--publish", str(publish), "build"]
-    out["build"] = M.run_timed(cmd, env=env_for(publish))
-    if out["build"]["rc"] != 0:
-        return out
-    edited = data / "activities" / "jarjesto-00000-1.yaml"
+    b = run.figures["build"] = {}
+    with run.phase("generate"):
+        start = time.perf_counter()
+        generate.write(run.n, data)
+        b["generate_s"] = time.perf_counter() - start
+    cmd = [str(serving.BIN / "kokemus-ld"), "--data", str(data), "--publish", str(publish), "build"]
+    with run.phase("build"):
+        shutil.rmtree(publish, ignore_errors=True)
+        b["build"] = M.run_timed(cmd, env=serving.env_for(publish), timeout=budget)
+        b.update(published(publish))
+    if not rebuild or b.get("build", {}).get("rc") != 0:
+        return
+    edited = data / EDITED
     edited.write_text(edited.read_text(encoding="utf-8").replace(
         'description: "', 'description: "Toimintaa uudistettiin tänä vuonna. ', 1), encoding="utf-8")
-    out["rebuild"] = M.run_timed(cmd, env=env_for(publish))
-    meta = json.loads((publish / "current" / "meta.json").read_text())
-    out["triples"], out["documents"] = meta["triples"], meta["documents"]
-    return out
+    with run.phase("rebuild after one edit"):
+        b["rebuild"] = M.run_timed(cmd, env=serving.env_for(publish), timeout=budget)
 
 
-def measure_in_process(publish: Path, budget: float) -> dict:
-    """The fixed queries through EmbeddedStore.query (trusted, in process)."""
+def published(publish: Path) -> dict:
+    """Triples and documents of the published build (none if nothing was published)."""
+    meta = publish / "current" / "meta.json"
+    if not meta.exists():
+        return {}
+    data = json.loads(meta.read_text())
+    return {"triples": data.get("triples"), "documents": data.get("documents")}
+
+
+def measure_in_process(run: Run, publish: Path, budget: float) -> None:
+    """The fixed queries through the embedded store in this process (the engine, no HTTP)."""
     from kokemus_ld.config import Settings
     from kokemus_ld.store.embedded import EmbeddedStore
 
-    start = time.perf_counter()
-    store = EmbeddedStore(Settings(base_iri=BASE, publish_dir=str(publish)))
-    out = {"load_s": time.perf_counter() - start, "queries": {}}
-    for name, text in queries().items():
-        rows = store.query(text, limit=10**9)
-        timing = M.in_process_latency(lambda text=text: store.query(text, limit=10**9), budget)
-        out["queries"][name] = dict(timing, rows=len(rows.rows) or len(rows.triples))
-    return out
+    with run.phase("in-process queries"):
+        start = time.perf_counter()
+        store = EmbeddedStore(Settings(base_iri=serving.BASE, publish_dir=str(publish)))
+        out = run.figures["in_process"] = {"load_s": time.perf_counter() - start, "queries": {}}
+        for name, text in serving.queries().items():
+            rows = store.query(text, limit=10**9)
+            timing = M.in_process_latency(lambda text=text: store.query(text, limit=10**9), budget)
+            out["queries"][name] = dict(timing, rows=len(rows.rows) or len(rows.triples))
+        del store
 
 
-def sparql_url(base: str, text: str, path: str = "/sparql") -> str:
-    """A GET URL for a query."""
-    return f"{base}{path}?{urllib.parse.urlencode({'query': text})}"
-
-
-def accept_for(text: str) -> dict:
-    """The Accept header a client would send for this query form."""
-    graph = "CONSTRUCT" in text.upper().split("WHERE")[0]
-    return {"Accept": "application/n-triples" if graph else "application/sparql-results+json"}
-
-
-def measure_servers(publish: Path, work: Path, seconds: float, budget: float) -> dict:
-    """Our gunicorn, the Oxigraph servers and the Flask ceiling, one after another."""
-    out: dict = {}
-    workers = str(os.cpu_count() or 2)
-    port = M.free_port()
-    ours = M.start_server("kokemus-ld", [str(BIN / "gunicorn"), "--preload", "-w", workers, "-b",
-                                         f"127.0.0.1:{port}", "--timeout", "120", "kokemus_ld.web.wsgi:app"],
-                          port, "/", env=env_for(publish), cwd=str(ROOT))
-    ceiling_dir = work / "ceiling"
-    ceiling_dir.mkdir(exist_ok=True)
+def measure_servers(run: Run, publish: Path, work: Path, opts: argparse.Namespace) -> None:
+    """Start every server at once, then measure them one by one, saving after each."""
+    s = run.figures["servers"] = {}
+    started: dict = {}
     try:
-        out["ours"] = serve_figures(ours, seconds, budget, ceiling_dir)
-        out["ours"]["memory_mib_after_load"] = ours.rss_mib()
+        with run.phase("start servers"):
+            started = serving.start_all(publish, work, opts.memory_oxigraph, opts.start_budget)
+            for name, info in started.items():
+                s[name] = {k: v for k, v in info.items() if k != "server"}
+        ceiling_dir = work / "ceiling"
+        ceiling_dir.mkdir(exist_ok=True)
+        ours = started.get("ours", {}).get("server")
+        if ours:
+            with run.phase("ours: pages and listings"):
+                s["ours"].update(serving.pages_and_listing(ours, opts.seconds, opts.budget, ceiling_dir,
+                                                           opts.distinct_listings))
+            with run.phase("ours: /sparql"):
+                s["ours"]["sparql"] = serving.sparql(ours.url, "/sparql", opts.seconds, opts.budget)
+            s["ours"]["memory_mib_after_load"] = ours.rss_mib()
+            stop(started, "ours")
+            with run.phase("ceiling: pages"):
+                s["ceiling"] = serving.ceiling(ceiling_dir, opts.seconds, opts.start_budget)
+        for name, label in (("ours_uncached", "ours, no answer cache: /sparql"),
+                            ("oxigraph_disk", "Oxigraph on disk: /query"),
+                            ("oxigraph_memory", "Oxigraph in memory: /query")):
+            server = started.get(name, {}).get("server")
+            if server:
+                path = "/sparql" if name.startswith("ours") else "/query"
+                with run.phase(label):
+                    s[name]["sparql"] = serving.sparql(server.url, path, opts.seconds, opts.budget)
+                s[name]["memory_mib"] = server.rss_mib()
+                stop(started, name)
     finally:
-        ours.stop()
-    port = M.free_port()
-    uncached = M.start_server("kokemus-ld, no SPARQL cache",
-                              [str(BIN / "gunicorn"), "--preload", "-w", workers, "-b", f"127.0.0.1:{port}",
-                               "--timeout", "120", "kokemus_ld.web.wsgi:app"],
-                              port, "/", env=dict(env_for(publish), KOKEMUS_SPARQL_CACHE="false"), cwd=str(ROOT))
-    try:
-        out["ours_uncached"] = {"sparql": sparql_figures(uncached.url, "/sparql", seconds, budget)}
-    finally:
-        uncached.stop()
-    out["oxigraph_disk"] = oxigraph(publish, work, seconds, budget, on_disk=True)
-    out["oxigraph_memory"] = oxigraph(publish, work, seconds, budget, on_disk=False)
-    port = M.free_port()
-    ceiling = M.start_server("ceiling", [str(BIN / "gunicorn"), "--preload", "-w", workers, "-b",
-                                         f"127.0.0.1:{port}", "bench.ceiling:app"],
-                             port, "/activity.html", env=dict(os.environ, CEILING_DIR=str(ceiling_dir)),
-                             cwd=str(ROOT))
-    try:
-        out["ceiling"] = {label: M.attempt(M.load, ceiling.url + "/" + stored, seconds) for label, _, _, stored in PAGES}
-    finally:
-        ceiling.stop()
-    return out
+        for name in list(started):
+            stop(started, name)
+        run.save()
 
 
-def serve_figures(server: M.Server, seconds: float, budget: float, ceiling_dir: Path) -> dict:
-    """Our server: pages (saved for the ceiling), listing, and every query over /sparql."""
-    out: dict = {"pages": {}, "sparql": {}}
-    for label, path, headers, stored in PAGES:
-        status, body, _ = M.fetch(server.url + path, headers)
-        (ceiling_dir / stored).write_bytes(body)
-        out["pages"][label] = dict(M.attempt(M.load, server.url + path, seconds, headers=headers), status=status, bytes=len(body))
-    status, body, _ = M.fetch(server.url + LISTING)
-    if status == 200:
-        out["pages"]["listing with facet"] = dict(M.attempt(M.load, server.url + LISTING, seconds), status=status, bytes=len(body))
-        out["listing_latency"] = M.attempt(M.sequential_latency, server.url + LISTING, budget=budget)
-    else:
-        out["pages"]["listing with facet"] = {"missing": f"HTTP {status}"}
-    out["sparql"] = sparql_figures(server.url, "/sparql", seconds, budget)
-    return out
-
-
-def sparql_figures(base: str, path: str, seconds: float, budget: float) -> dict:
-    """Every fixed query over HTTP: sequential p50/p99, then throughput under load."""
-    out = {}
-    for name, text in queries().items():
-        url = sparql_url(base, text, path)
-        out[name] = dict(M.attempt(M.sequential_latency, url, accept_for(text), budget=budget),
-                         load=M.attempt(M.load, url, seconds, headers=accept_for(text)))
-    return out
-
-
-def oxigraph(publish: Path, work: Path, seconds: float, budget: float, on_disk: bool) -> dict:
-    """The reference: Oxigraph server with the same build, same queries."""
-    exe = str(BIN / "oxigraph")
-    nquads = str(publish / "current" / "kokemus.nq")
-    port = M.free_port()
-    cmd = [exe, "serve", "--bind", f"127.0.0.1:{port}", "--union-default-graph"]
-    out: dict = {}
-    if on_disk:
-        location = work / "oxigraph"
-        shutil.rmtree(location, ignore_errors=True)
-        out["load"] = M.run_timed([exe, "load", "--location", str(location), "--file", nquads])
-        cmd += ["--location", str(location)]
-    server = M.start_server("oxigraph", cmd, port, "/query?query=ASK%7B%7D")
-    try:
-        if not on_disk:
-            start = time.perf_counter()
-            import urllib.request
-            with open(nquads, "rb") as body:
-                req = urllib.request.Request(server.url + "/store", data=body, method="POST",
-                                             headers={"Content-Type": "application/n-quads"})
-                urllib.request.urlopen(req, timeout=600).read()
-            out["load"] = {"seconds": time.perf_counter() - start}
-        out["sparql"] = sparql_figures(server.url, "/query", seconds, budget)
-        out["memory_mib"] = server.rss_mib()
-    finally:
+def stop(started: dict, name: str) -> None:
+    """Stop one started server (once)."""
+    server = started.get(name, {}).pop("server", None)
+    if server:
         server.stop()
-    return out
 
 
 def versions() -> dict:
-    """Versions of what was measured."""
-    names = ["rdflib", "pyoxigraph", "pyshacl", "flask", "gunicorn", "oxigraph"]
+    """Versions of what was measured, and the commit of kokemus-ld."""
     out = {"python": sys.version.split()[0]}
-    for name in names:
+    for name in ["kokemus-ld", "rdflib", "pyoxigraph", "pyshacl", "flask", "gunicorn", "oxigraph"]:
         try:
             out[name] = metadata.version(name)
         except metadata.PackageNotFoundError:
             out[name] = "missing"
+    for key, cmd in (("commit", ["git", "-C", str(ROOT), "describe", "--always", "--dirty"]),
+                     ("wrk", ["wrk", "--version"])):
+        try:
+            text = subprocess.run(cmd, capture_output=True, text=True, timeout=10).stdout.strip()
+            out[key] = text.splitlines()[0].split(" [")[0] if text else "?"
+        except (OSError, subprocess.SubprocessError):
+            out[key] = "missing"
     return out
 
 
-def main(argv=None) -> int:
-    """Measure the chosen sizes, save their figures, and write the report from all saved sizes."""
+def now() -> str:
+    """The time, in UTC, to the second."""
+    return dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
+
+
+def options(argv) -> argparse.Namespace:
+    """Command-line options with the defaults of each mode."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="N = 100 and 1000, short load runs")
+    parser.add_argument("--quick", action="store_true", help="N = 100 and 1000; rebuild and serve the largest only")
     parser.add_argument("--sizes", help="comma-separated N (default: quick 100,1000; full 100,1000,10000,50000)")
-    parser.add_argument("--seconds", type=float, help="seconds per load run (default: quick 3, full 10)")
+    parser.add_argument("--serve", help="comma-separated N to rebuild and serve (default: quick the largest; full all)")
+    parser.add_argument("--seconds", type=float, help="seconds per load run (default: quick 2, full 6)")
+    parser.add_argument("--budget", type=float, help="seconds of sequential requests per figure (quick 0.5, full 2)")
+    parser.add_argument("--build-budget", type=float,
+                        help="seconds a build may take before it is stopped and reported (default 120 + 0.03 s per entry)")
+    parser.add_argument("--start-budget", type=float, default=900, help="seconds a server may take to start")
     parser.add_argument("--reuse-build", action="store_true",
                         help="keep the build (and its figures) of an earlier run of the same N and mode")
+    parser.add_argument("--report-only", action="store_true", help="rewrite the report from the saved figures")
     parser.add_argument("--work", type=Path, default=Path(os.environ.get("TMPDIR", "/tmp")) / "kokemus-bench")
-    args = parser.parse_args(argv)
-    mode = "quick" if args.quick else "full"
-    sizes = [int(n) for n in (args.sizes or ("100,1000" if args.quick else "100,1000,10000,50000")).split(",")]
-    seconds = args.seconds or (3 if args.quick else 10)
-    budget = 1.5 if args.quick else 4.0
-    results = BENCH / "results" / mode
+    opts = parser.parse_args(argv)
+    opts.mode = "quick" if opts.quick else "full"
+    opts.sizes = [int(n) for n in (opts.sizes or ("100,1000" if opts.quick else "100,1000,10000,50000")).split(",")]
+    opts.serve = ([int(n) for n in opts.serve.split(",")] if opts.serve
+                  else [max(opts.sizes)] if opts.quick else list(opts.sizes))
+    opts.seconds = opts.seconds or (2 if opts.quick else 6)
+    opts.budget = opts.budget or (0.5 if opts.quick else 2.0)
+    opts.memory_oxigraph = not opts.quick
+    opts.distinct_listings = 20 if opts.quick else 60
+    return opts
+
+
+def main(argv=None) -> int:
+    """Measure the chosen sizes, save their figures phase by phase, print the ratios and targets."""
+    opts = options(argv)
+    results = BENCH / "results" / opts.mode
     results.mkdir(parents=True, exist_ok=True)
-    for n in sizes:
-        work = args.work / f"n{n}"
-        work.mkdir(parents=True, exist_ok=True)
-        print(f"== N = {n}", flush=True)
-        figures = {"n": n, "date": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
-                   "machine": M.machine(), "versions": versions(), "seconds_per_load_run": seconds}
-        saved = results / f"n{n}.json"
-        if args.reuse_build and saved.exists() and (work / "publish" / "current").exists():
-            figures["build"] = json.loads(saved.read_text())["build"]
-        else:
-            figures["build"] = measure_build(n, work)
-        print(f"   build {figures['build']['build']['seconds']:.1f} s", flush=True)
-        if figures["build"]["build"]["rc"] == 0:
-            figures["in_process"] = measure_in_process(work / "publish", budget)
-            figures["servers"] = measure_servers(work / "publish", work, seconds, budget)
-        (results / f"n{n}.json").write_text(json.dumps(figures, indent=1, default=str))
-        target = BENCH / ("RESULTS-quick.md" if args.quick else "RESULTS.md")
-        text = report.render(sorted(results.glob("n*.json"), key=lambda p: int(p.stem[1:])), mode)
-        others = report.foreign_sections(target.read_text()) if target.exists() else ""
-        target.write_text(text + ("\n" + others if others else ""))
-    print(text)
+    target = BENCH / ("RESULTS-quick.md" if opts.quick else "RESULTS.md")
+    began = time.perf_counter()
+    if not opts.report_only:
+        for n in opts.sizes:
+            measure_size(n, opts, results, target)
+    write_report(results, target, opts.mode)
+    runs = report.load(sorted(results.glob("n*.json"), key=lambda p: int(p.stem[1:])))
+    print("\n" + "\n".join(report.summary(runs)))
+    print(f"Total: {time.perf_counter() - began:.0f} s. Report: {target.relative_to(ROOT)}; "
+          f"raw figures: {results.relative_to(ROOT)}/")
     return 0
+
+
+def measure_size(n: int, opts: argparse.Namespace, results: Path, target: Path) -> None:
+    """Every phase of one N."""
+    work = opts.work / f"n{n}"
+    work.mkdir(parents=True, exist_ok=True)
+    serve = n in opts.serve
+    settings = {"seconds_per_load_run": opts.seconds, "sequential_budget_s": opts.budget, "served": serve}
+    print(f"== N = {n:,} (load average {', '.join(f'{x:.1f}' for x in os.getloadavg())})", flush=True)
+    run = Run(n, opts.mode, results, target, settings)
+    saved = results / f"n{n}.json"
+    old = json.loads(saved.read_text()) if saved.exists() else {}
+    if opts.reuse_build and old.get("build", {}).get("build", {}).get("rc") == 0 and \
+            (work / "publish" / "current").exists() and ("rebuild" in old["build"] or not serve):
+        run.figures["build"] = old["build"]
+        run.figures["phases"].update({k: v for k, v in old.get("phases", {}).items()
+                                      if k in ("generate", "build", "rebuild after one edit")})
+        print("   build: reused from the last run", flush=True)
+    else:
+        budget = opts.build_budget or 120 + 0.03 * n
+        measure_build(run, work, rebuild=serve, budget=budget)
+    build = run.figures["build"].get("build", {})
+    if build.get("timed_out"):
+        print(f"   build stopped at its budget of {build['budget_s']:.0f} s", flush=True)
+    if serve and build.get("rc") == 0:
+        measure_in_process(run, work / "publish", opts.budget)
+        measure_servers(run, work / "publish", work, opts)
+    run.save()
 
 
 if __name__ == "__main__":
