@@ -90,12 +90,41 @@ class BuildCache:
         """Remember a value for the next build."""
         self.new.setdefault(name, {})[key] = value
 
+    def reuse(self, name: str) -> "Reuse":
+        """A dict view of one section for code that looks values up and fills misses itself."""
+        return Reuse(self, name)
+
     def save(self, build_dir: Path) -> None:
         """Write this build's entries into its folder (before the build is published)."""
         for name, entries in self.new.items():
             path = build_dir / f"{CACHE_PREFIX}{name}.pickle"
             with open(path, "wb") as fh:
                 pickle.dump((self.stamp, entries), fh, protocol=pickle.HIGHEST_PROTOCOL)
+
+
+class Reuse(dict):
+    """A section as a dict: what is looked up and found, or stored, is kept for the next build."""
+
+    def __init__(self, cache: BuildCache, name: str):
+        super().__init__()
+        self.cache, self.name = cache, name
+
+    def __contains__(self, key) -> bool:
+        return self.get(key) is not None
+
+    def __getitem__(self, key):
+        value = self.get(key)
+        if value is None:
+            raise KeyError(key)
+        return value
+
+    def get(self, key, default=None):
+        """The value of the previous build (or of this one), kept; else `default`."""
+        value = self.cache.get(self.name, key)
+        return default if value is None else value
+
+    def __setitem__(self, key, value) -> None:
+        self.cache.put(self.name, key, value)
 
 
 def open_cache(settings: Settings) -> BuildCache:

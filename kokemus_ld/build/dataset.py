@@ -14,11 +14,10 @@ and the change feed are derived between builds.
 
 from __future__ import annotations
 
-import concurrent.futures
 import dataclasses
 import datetime as dt
-import gzip
 import hashlib
+import inspect
 import json
 import os
 import shutil
@@ -27,29 +26,19 @@ import tempfile
 from pathlib import Path
 
 import pyoxigraph as ox
-from rdflib import Graph, Literal, URIRef
+from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS as DCT, PROV, RDF, SKOS, XSD
 
 from ..config import Settings
 from ..vocab import Vocab, vocab
 from .cache import BuildCache, open_cache
 from .documents import Document, Mapped, describe_dataset, document, partition
+from .dumps import DUMP_NAME, DUMPS, write_dumps
 from .entries import read_data
 from .problems import DataError, Problem
 from .shards import validate_documents
 from .timing import stage
 from .validation import Report, Shapes, locate_turtle
-
-DUMP_NAME = "kokemus"
-# format name, pyoxigraph format, file extension; the dumps written by every build
-DUMPS = [
-    ("turtle", ox.RdfFormat.TURTLE, "ttl"),
-    ("ntriples", ox.RdfFormat.N_TRIPLES, "nt"),
-    ("nquads", ox.RdfFormat.N_QUADS, "nq"),
-    ("trig", ox.RdfFormat.TRIG, "trig"),
-    ("jsonld", ox.RdfFormat.JSON_LD, "jsonld"),
-]
-
 
 @dataclasses.dataclass
 class Vocabulary:
@@ -82,6 +71,11 @@ def _parse_turtle(folder: Path, base: str) -> Graph:
     for path in sorted(folder.rglob("*.ttl")):
         name = f"{folder.name}/{path.relative_to(folder).as_posix()}"
         try:
+            _parse_fast(g, path, base)
+            continue
+        except (SyntaxError, ValueError, OSError):
+            pass  # rdflib parses it again and says what is wrong, as it always has
+        try:
             g.parse(path, format="turtle", publicID=base)
         except SyntaxError:
             line, why = _turtle_error(path, base)
@@ -91,6 +85,28 @@ def _parse_turtle(folder: Path, base: str) -> Graph:
     if problems:
         raise DataError(problems)
     return g
+
+
+def _parse_fast(g: Graph, path: Path, base: str) -> None:
+    """Parse a Turtle file with pyoxigraph into `g` (5x rdflib's own parser), prefixes bound as written."""
+    parser = ox.parse(path=str(path), format=ox.RdfFormat.TURTLE, base_iri=base)
+    triples = [(_rdflib(t.subject), _rdflib(t.predicate), _rdflib(t.object)) for t in parser]
+    for prefix, namespace in parser.prefixes.items():
+        g.bind(prefix, namespace)
+    for t in triples:
+        g.add(t)
+
+
+def _rdflib(term):
+    """A pyoxigraph term as rdflib's Turtle parser would have made it."""
+    if isinstance(term, ox.NamedNode):
+        return URIRef(term.value)
+    if isinstance(term, ox.BlankNode):
+        return BNode(term.value)
+    if term.language:
+        return Literal(term.value, lang=term.language)
+    datatype = term.datatype.value
+    return Literal(term.value, datatype=None if datatype == str(XSD.string) else URIRef(datatype))
 
 
 def _turtle_error(path: Path, base: str) -> tuple[int, str]:
@@ -126,7 +142,8 @@ def check(settings: Settings) -> Checked:
         where = locate_turtle(Path(settings.ontology_dir), v.base, Path(settings.ontology_dir).name)
         shapes = load_shapes(settings)
     with stage("read"):
-        files = read_data(Path(settings.data_dir), vocabulary.concepts, label=Path(settings.data_dir).name)
+        parsed = {"cache": cache.reuse("parsed")} if "cache" in inspect.signature(read_data).parameters else {}
+        files = read_data(Path(settings.data_dir), vocabulary.concepts, label=Path(settings.data_dir).name, **parsed)
     with stage("map"):
         data = Mapped(files, v, settings, cache)
     with stage("validate"):
@@ -172,10 +189,10 @@ def build(settings: Settings, now: dt.datetime | None = None) -> BuildResult:
         json.dumps(hashes, sort_keys=True).encode()).hexdigest()[:8]
     work = Path(tempfile.mkdtemp(prefix=f".{build_id}.", dir=publish / "builds"))
     try:
-        with stage("nquads"):
-            nquads = _write_nquads(work / f"{DUMP_NAME}.nq", documents, {d: modified[d] for d in dated})
         with stage("dumps"):
-            dumps = _write_dumps(work, nquads, v)
+            chunks = [(doc, documents[doc].with_modified(modified[doc]) if doc in dated else documents[doc].nquads)
+                      for doc in sorted(documents)]
+            dumps = _write_dumps(work, chunks, v.prefixes, checked.cache)
         _write_report(work / "report.ttl", checked.report)
         meta = {
             "build_id": build_id,
@@ -269,59 +286,9 @@ def _previous_events(previous: dict | None) -> list:
     return json.loads(path.read_text()) if path.exists() else []
 
 
-def _write_nquads(path: Path, documents: dict[str, Document], modified: dict[str, str]) -> Path:
-    """The canonical dump: one named graph per document, in N-Quads, sorted for stable diffs;
-    written from each document's cached sorted chunk, its `dct:modified` put in its place."""
-    with open(path, "wb") as out:
-        for doc in sorted(documents):
-            d = documents[doc]
-            out.write(d.with_modified(modified[doc]) if doc in modified else d.nquads)
-    return path
-
-
-def _write_dumps(work: Path, nquads: Path, v: Vocab) -> dict:
-    """Every dump format (and a gzip of each) from the canonical N-Quads, by pyoxigraph.
-
-    Each file is compressed in a thread as soon as it is written (zlib and pyoxigraph's
-    serializer release the GIL), at level 6: a third of level 9's time for 1-2 % more bytes."""
-    store = ox.Store()
-    store.bulk_load(path=str(nquads), format=ox.RdfFormat.N_QUADS)
-    prefixes = v.prefixes
-    with concurrent.futures.ThreadPoolExecutor(max_workers=os.cpu_count() or 2) as pool:
-        written = []
-        for name, fmt, ext in DUMPS:
-            target = work / f"{DUMP_NAME}.{ext}"
-            if fmt is not ox.RdfFormat.N_QUADS:
-                if fmt.supports_datasets:
-                    quads = store.quads_for_pattern(None, None, None, None)
-                else:  # merge the document graphs into one graph for triple formats
-                    quads = (ox.Triple(q.subject, q.predicate, q.object)
-                             for q in store.quads_for_pattern(None, None, None, None))
-                kwargs = {"prefixes": prefixes} if fmt in (ox.RdfFormat.TURTLE, ox.RdfFormat.TRIG) else {}
-                ox.serialize(quads, str(target), format=fmt, **kwargs)
-            written.append((name, fmt, target, pool.submit(_gzip, target)))
-        dumps = {}
-        for name, fmt, target, zipped in written:
-            for path, digest in ((target, _sha256(target)), zipped.result()):
-                dumps[path.name] = {
-                    "format": name, "media_type": fmt.media_type, "gzip": path.suffix == ".gz",
-                    "bytes": path.stat().st_size, "sha256": digest,
-                }
-    return dumps
-
-
-def _gzip(path: Path) -> tuple[Path, str]:
-    """`path` + ".gz" (reproducible: no name, no time) and its SHA-256."""
-    target = Path(str(path) + ".gz")
-    with open(path, "rb") as src, open(target, "wb") as raw, \
-            gzip.GzipFile(fileobj=raw, mode="wb", mtime=0, filename="", compresslevel=6) as gz:
-        shutil.copyfileobj(src, gz, 1 << 20)
-    return target, _sha256(target)
-
-
-def _sha256(path: Path) -> str:
-    with open(path, "rb") as fh:
-        return hashlib.file_digest(fh, "sha256").hexdigest()
+def _write_dumps(work: Path, chunks: list, prefixes: dict, cache: BuildCache | None) -> dict:
+    """Every dump format and a gzip of each (see dumps.py); their meta.json entries."""
+    return write_dumps(work, chunks, prefixes, cache)
 
 
 def _write_report(path: Path, report: Report) -> None:
@@ -422,4 +389,4 @@ def _git_commit() -> str | None:
     return out.stdout.strip() or None if out.returncode == 0 else None
 
 
-__all__ = ["build", "check", "read_meta", "partition", "BuildResult", "DataError", "Problem"]
+__all__ = ["build", "check", "read_meta", "partition", "BuildResult", "DataError", "Problem", "DUMP_NAME", "DUMPS"]

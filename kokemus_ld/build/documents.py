@@ -13,6 +13,7 @@ import dataclasses
 import hashlib
 import pickle
 from collections import defaultdict
+from operator import itemgetter
 
 import pyoxigraph as ox
 from rdflib import BNode, Literal, URIRef
@@ -53,29 +54,34 @@ class Document:
 
 def document(iri: str, triples: list) -> Document:
     """A document from its triples: hash, sorted N-Quads, references."""
-    ordered = sorted(triples, key=lambda t: (_key(t[0]), t[1], _key(t[2])))
+    keyed = [(_key(s), p, _key(o), (s, p, o)) for s, p, o in triples]
+    keyed.sort(key=itemgetter(0, 1, 2))  # stable: blank nodes keep their order among equals
+    ordered = [k[3] for k in keyed]
     lines = nquads(iri, ordered)
-    modified = (URIRef(iri).n3(), MODIFIED)
-    before = sum(1 for t in ordered if (_key(t[0]), t[1]) < modified)
+    modified = (_key(URIRef(iri)), MODIFIED)
+    before = sum(1 for k in keyed if (k[0], k[1]) < modified)
     offset = 0
     for _ in range(before):
         offset = lines.index(b"\n", offset) + 1
     refers = frozenset(d for d in (_document_of(o) for _s, _p, o in triples if isinstance(o, URIRef)) if d != iri)
     described = any(s == URIRef(iri) for s, _p, _o in triples)
-    return Document(iri, content_hash(triples), len(triples), lines, offset, described, refers, triples)
+    digest = _digest(f"{s} <{p}> {o}" for s, p, o, _t in keyed)
+    return Document(iri, digest, len(triples), lines, offset, described, refers, triples)
 
 
 def _document_of(iri) -> str:
     return str(iri).split("#", 1)[0]
 
 
-def content_hash(triples) -> str:
+def _digest(lines) -> str:
     """A content hash of a document that ignores blank-node labels and triple order."""
-    lines = sorted(f"{_key(s)} {p.n3()} {_key(o)}" for s, p, o in triples)
-    return hashlib.sha256("\n".join(lines).encode()).hexdigest()[:16]
+    return hashlib.sha256("\n".join(sorted(lines)).encode()).hexdigest()[:16]
 
 
 def _key(term) -> str:
+    """The term in N3 (blank nodes all alike); an IRI without rdflib's per-call validity check."""
+    if isinstance(term, URIRef):
+        return f"<{term}>"
     return "_:b" if isinstance(term, BNode) else term.n3()
 
 

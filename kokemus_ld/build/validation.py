@@ -18,6 +18,7 @@ from urllib.parse import urljoin
 import pyshacl
 from pyshacl.graph_abstraction import DataGraph
 from pyshacl.shape import Shape as PyshaclShape
+from pyshacl.shapes_graph import ShapesGraph
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import RDF
 
@@ -78,7 +79,9 @@ class Shapes:
     def __init__(self, graph: Graph):
         self.graph = graph
         self.languages = {str(m): m.language for m in graph.objects(None, SH.message) if isinstance(m, Literal)}
-        self._parsed = None  # pyshacl's ShapesGraph, its shapes harvested on first use
+        # pyshacl's view of the shapes, harvested on first use; it adds two OWL axioms to `graph`
+        # now, whether or not anything is validated, so what is published never depends on that
+        self._parsed = ShapesGraph(graph)
 
     def validate(self, data: Graph, focus: set | None = None) -> list[Finding]:
         """The findings of validating `data` in place; with `focus`, only those nodes are targeted
@@ -87,8 +90,6 @@ class Shapes:
             "inference": "none", "advanced": True, "allow_warnings": True, "allow_infos": True,
             "inplace": True,  # `data` is the caller's own: no need for pyshacl to copy it first
         })
-        if self._parsed is None:
-            self._parsed = validator.shacl_graph
         validator.shacl_graph = self._parsed  # parsed shapes (and their SPARQL) are reused
         # pyshacl would parse each SPARQL constraint once per focus node
         with prepared_queries(), _targets_within(focus):

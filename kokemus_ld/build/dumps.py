@@ -1,0 +1,190 @@
+"""The dumps, written from the documents in blocks, unchanged blocks copied from the last build.
+
+Every dump is the documents in IRI order: N-Quads is each document's sorted chunk, N-Triples
+the same lines without the graph, Turtle, TriG and JSON-LD each document serialized alone by
+pyoxigraph (the prefixes, or JSON-LD's brackets, written once). Documents are cut into
+blocks at content-defined points (an IRI whose CRC is 0 mod `SPAN`), so adding or removing
+a document moves no other block's boundary. A block is keyed by the hash of its
+documents' chunks; the previous build's dump holds it at a known offset, so a rebuild
+copies it (checked against its CRC) instead of serializing again.
+
+Each `.gz` is one gzip member whose deflate stream is the blocks compressed independently
+(each ended by a full flush, as pigz does): a block's compressed bytes are copied too, and
+only changed blocks are compressed, in threads (zlib releases the GIL).
+"""
+
+from __future__ import annotations
+
+import concurrent.futures
+import dataclasses
+import hashlib
+import os
+import struct
+import zlib
+from pathlib import Path
+
+import pyoxigraph as ox
+
+from .cache import BuildCache, digest
+
+DUMP_NAME = "kokemus"
+# format name, pyoxigraph format, file extension; the dumps written by every build
+DUMPS = [
+    ("turtle", ox.RdfFormat.TURTLE, "ttl"),
+    ("ntriples", ox.RdfFormat.N_TRIPLES, "nt"),
+    ("nquads", ox.RdfFormat.N_QUADS, "nq"),
+    ("trig", ox.RdfFormat.TRIG, "trig"),
+    ("jsonld", ox.RdfFormat.JSON_LD, "jsonld"),
+]
+SPAN = 64  # documents per block, on average
+LEVEL = 6  # gzip level: a third of level 9's time for 1-2 % more bytes
+_FINAL = zlib.compressobj(LEVEL, zlib.DEFLATED, -15).flush(zlib.Z_FINISH)  # the empty last deflate block
+_GZIP_HEADER = b"\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\xff"  # no name, no time: reproducible
+
+
+@dataclasses.dataclass
+class Block:
+    """Where one block lies in a dump and in its gzip, and the CRCs that vouch for a copy."""
+
+    key: str
+    offset: int
+    length: int
+    crc: int
+    zoffset: int
+    zlength: int
+    zcrc: int
+
+
+def write_dumps(work: Path, chunks: list[tuple[str, bytes]], prefixes: dict, cache: BuildCache | None) -> dict:
+    """Every dump and its gzip from the documents' N-Quads chunks (IRI order); the meta.json entries."""
+    keys = [hashlib.sha256(chunk).digest() for _iri, chunk in chunks]
+    cuts = [i for i, (iri, _c) in enumerate(chunks) if i == 0 or zlib.crc32(iri.encode()) % SPAN == 0]
+    spans = list(zip(cuts, cuts[1:] + [len(chunks)]))
+    dumps = {}
+    with concurrent.futures.ThreadPoolExecutor(max_workers=os.cpu_count() or 2) as pool:
+        for name, fmt, ext in DUMPS:
+            blocks = [(digest(ext, i == 0, *keys[a:b]), a, b) for i, (a, b) in enumerate(spans)]
+            previous = cache.get("dumps", ext) if cache is not None else None
+            old = Path(cache.previous) if cache is not None and cache.previous is not None else None
+            path = work / f"{DUMP_NAME}.{ext}"
+            index, sums = _write(path, ext, blocks, chunks, prefixes, previous if old is not None else None, old, pool)
+            if cache is not None:
+                cache.put("dumps", ext, index)
+            for target, sha in zip((path, Path(str(path) + ".gz")), sums):
+                dumps[target.name] = {"format": name, "media_type": fmt.media_type, "gzip": target.suffix == ".gz",
+                                      "bytes": target.stat().st_size, "sha256": sha}
+    return dumps
+
+
+def _write(path: Path, ext: str, blocks: list, chunks: list, prefixes: dict, previous: list | None,
+           old: Path | None, pool) -> tuple[list[Block], tuple[str, str]]:
+    """One dump and its gzip; the blocks' index for the next build and the two files' SHA-256."""
+    reusable = {b.key: b for b in previous or []}
+    src = _open(old / path.name) if reusable else None
+    zsrc = _open(old / (path.name + ".gz")) if reusable else None
+    head, tail = _frame(ext, prefixes)
+    # serialize and compress the changed blocks in threads while the unchanged ones are copied
+    fresh = {key: pool.submit(_fresh, ext, chunks[a:b], prefixes, a == 0)
+             for key, a, b in blocks if key not in reusable or src is None or zsrc is None}
+    index: list[Block] = []
+    crc, size = 0, 0
+    try:
+        with open(path, "wb") as raw, open(str(path) + ".gz", "wb") as zraw:
+            out, zout = _Hashed(raw), _Hashed(zraw)
+            zout.write(_GZIP_HEADER)
+            for part in (head,):
+                out.write(part)
+                zout.write(_deflate(part))
+                crc, size = zlib.crc32(part, crc), size + len(part)
+            for key, _a, _b in blocks:
+                data = zdata = None
+                if key not in fresh:
+                    data, zdata = _copy(src, zsrc, reusable[key])
+                if data is None:  # not reusable after all (a damaged previous dump): make it
+                    data, zdata = (fresh.get(key) or pool.submit(_fresh, ext, chunks[_a:_b], prefixes, _a == 0)).result()
+                index.append(Block(key, out.tell(), len(data), zlib.crc32(data), zout.tell(), len(zdata),
+                                   zlib.crc32(zdata)))
+                out.write(data)
+                zout.write(zdata)
+                crc, size = zlib.crc32(data, crc), size + len(data)
+            out.write(tail)
+            zout.write(_deflate(tail) + _FINAL + struct.pack("<II", zlib.crc32(tail, crc), (size + len(tail)) & 0xFFFFFFFF))
+    finally:
+        for fh in (src, zsrc):
+            if fh is not None:
+                fh.close()
+    return index, (out.sha256.hexdigest(), zout.sha256.hexdigest())
+
+
+class _Hashed:
+    """A file being written, its SHA-256 and position kept on the way."""
+
+    def __init__(self, fh):
+        self.fh, self.sha256, self.position = fh, hashlib.sha256(), 0
+
+    def write(self, data: bytes) -> None:
+        """Write and hash."""
+        self.fh.write(data)
+        self.sha256.update(data)
+        self.position += len(data)
+
+    def tell(self) -> int:
+        """Bytes written so far."""
+        return self.position
+
+
+def _open(path: Path):
+    try:
+        return open(path, "rb")
+    except OSError:
+        return None
+
+
+def _copy(src, zsrc, block: Block) -> tuple[bytes | None, bytes | None]:
+    """A block's bytes from the previous dump and its gzip, if both are still what was written."""
+    if src is None or zsrc is None:
+        return None, None
+    data = os.pread(src.fileno(), block.length, block.offset)
+    zdata = os.pread(zsrc.fileno(), block.zlength, block.zoffset)
+    if len(data) != block.length or zlib.crc32(data) != block.crc or zlib.crc32(zdata) != block.zcrc:
+        return None, None
+    return data, zdata
+
+
+def _fresh(ext: str, chunks: list[tuple[str, bytes]], prefixes: dict, first: bool) -> tuple[bytes, bytes]:
+    """A block serialized anew, and compressed."""
+    data = b"".join(_fragment(ext, iri, chunk, prefixes, first and i == 0) for i, (iri, chunk) in enumerate(chunks))
+    return data, _deflate(data)
+
+
+def _fragment(ext: str, iri: str, chunk: bytes, prefixes: dict, first: bool) -> bytes:
+    """One document in one format, without the dump's frame."""
+    if ext == "nq":
+        return chunk
+    if ext == "nt":
+        return chunk.replace(f" <{iri}> .\n".encode(), b" .\n")
+    quads = list(ox.parse(chunk, format=ox.RdfFormat.N_QUADS))
+    if ext == "jsonld":
+        return (b"" if first else b",") + ox.serialize(quads, format=ox.RdfFormat.JSON_LD)[1:-1]
+    if ext == "ttl":
+        text = ox.serialize([ox.Triple(q.subject, q.predicate, q.object) for q in quads],
+                            format=ox.RdfFormat.TURTLE, prefixes=prefixes)
+    else:
+        text = ox.serialize(quads, format=ox.RdfFormat.TRIG, prefixes=prefixes)
+    return b"".join(line for line in text.splitlines(keepends=True) if not line.startswith(b"@prefix "))
+
+
+def _frame(ext: str, prefixes: dict) -> tuple[bytes, bytes]:
+    """What comes before the first document and after the last."""
+    if ext in ("ttl", "trig"):
+        return b"".join(f"@prefix {p}: <{ns}> .\n".encode() for p, ns in prefixes.items()), b""
+    if ext == "jsonld":
+        return b"[", b"]"
+    return b"", b""
+
+
+def _deflate(data: bytes) -> bytes:
+    """Raw deflate of a block, ended on a byte boundary so blocks concatenate (pigz's way)."""
+    z = zlib.compressobj(LEVEL, zlib.DEFLATED, -15)
+    return z.compress(data) + z.flush(zlib.Z_FULL_FLUSH)
+

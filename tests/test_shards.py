@@ -1,0 +1,176 @@
+"""Validation in shards finds exactly what whole-graph validation finds, and a rebuild redoes
+only what changed (the build cache), publishing what a build from scratch publishes."""
+
+from __future__ import annotations
+
+import datetime as dt
+import importlib.util
+import re
+from pathlib import Path
+
+import pytest
+
+from conftest import copy_sources
+from test_cli import SHACL_EDITS, edit
+from kokemus_ld.build import dataset, shards
+from kokemus_ld.build.cache import open_cache
+from kokemus_ld.build.dataset import _describe_dataset, build, load_shapes, load_vocabulary
+from kokemus_ld.build.documents import Mapped
+from kokemus_ld.build.entries import read_data
+from kokemus_ld.build.mapping import map_entries
+from kokemus_ld.build.validation import Shapes, locate_turtle, validate
+from kokemus_ld.config import ROOT
+from kokemus_ld.vocab import vocab
+
+T1 = dt.datetime(2026, 1, 5, 9, 0, tzinfo=dt.timezone.utc)
+T2 = T1 + dt.timedelta(days=1)
+KUULE = "activities/kuule-minua.yaml"
+EDIT = ("vertaistukea ryhmissä", "vertaistukea pienryhmissä")  # one activity's description
+
+
+def whole_and_sharded(settings, workers=1):
+    """The findings and problems of whole-graph validation and of validation in shards."""
+    v = vocab(settings.base_iri)
+    vocabulary = load_vocabulary(settings)
+    files = read_data(Path(settings.data_dir), vocabulary.concepts, label="data")
+    turtle = locate_turtle(Path(settings.ontology_dir), v.base, "ontology")
+    shapes = load_shapes(settings)
+    data, where = map_entries(files, v)
+    _describe_dataset(data, v, settings)
+    whole = validate(data, shapes, vocabulary.graph, {**turtle, **where})
+    mapped = Mapped(files, v, settings, None)
+    sharded = shards.validate_documents(mapped, vocabulary.graph, turtle, Shapes(shapes), None, workers=workers)
+    return whole, sharded
+
+
+def assert_same(whole, sharded):
+    assert sorted(set(sharded.findings)) == sorted(set(whole.findings))
+    assert sharded.problems == whole.problems
+    assert sharded.conforms == whole.conforms
+
+
+def test_shards_find_what_the_whole_graph_finds_in_the_real_data(tmp_path):
+    whole, sharded = whole_and_sharded(copy_sources(tmp_path))
+    assert any(p.severity == "warning" and p.file.startswith("data/") for p in whole.problems)
+    assert any(p.file.startswith("ontology/") for p in whole.problems)
+    assert_same(whole, sharded)
+
+
+def test_shards_find_every_mistake_the_whole_graph_finds(tmp_path):
+    settings = copy_sources(tmp_path)
+    for _name, file, (old, new), *_rest in SHACL_EDITS:
+        edit(settings, file, old, new)
+    whole, sharded = whole_and_sharded(settings)
+    assert whole.count("violation") >= len(SHACL_EDITS) - 1  # the placeholders, hours, phone, e-mail
+    assert_same(whole, sharded)
+
+
+def test_shards_in_a_process_pool_find_what_the_whole_graph_finds_in_generated_data(tmp_path, monkeypatch):
+    spec = importlib.util.spec_from_file_location("bench_generate", ROOT / "bench" / "generate.py")
+    generate = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(generate)
+    settings = copy_sources(tmp_path)
+    generate.write(100, tmp_path / "generated" / "data", seed=1)
+    settings = settings.replace(data_dir=str(tmp_path / "generated" / "data"))
+    monkeypatch.setattr(shards, "BATCH_TRIPLES", 2_000)  # several batches, in two forked workers
+    monkeypatch.setattr(shards, "POOL_TRIPLES", 0)
+    whole, sharded = whole_and_sharded(settings, workers=2)
+    assert len(whole.problems) > 50
+    assert_same(whole, sharded)
+
+
+# --- incremental builds ---------------------------------------------------------------------------
+
+@pytest.fixture
+def caches(monkeypatch):
+    """Every build cache opened, to read its hits and misses."""
+    opened = []
+
+    def spy(settings):
+        opened.append(open_cache(settings))
+        return opened[-1]
+
+    monkeypatch.setattr(dataset, "open_cache", spy)
+    return opened
+
+
+def published(result) -> tuple:
+    """What a build published, less what depends on when it ran (dates, build facts)."""
+    dated = ("/modified>", "/issued>", "generatedAtTime>", "buildCommit>")
+    quads = sorted(re.sub(r"_:\w+", "_:b", q) for q in (result.path / "kokemus.nq").read_text().splitlines()
+                   if not any(d in q for d in dated))  # blank-node labels are the vocabulary parser's
+    return quads, result.meta["hashes"], result.meta["validation"], result.meta["triples"]
+
+
+def test_a_rebuild_after_one_edit_maps_and_validates_that_entry_only(tmp_path, caches):
+    settings = copy_sources(tmp_path)
+    first = build(settings, now=T1)
+    assert caches[0].hits.total() == 0
+    files = len(list(Path(settings.data_dir).rglob("*.yaml")))
+    assert caches[0].misses["mapped"] == files
+
+    edit(settings, KUULE, *EDIT)
+    second = build(settings, now=T2)
+    cache = caches[1]
+    assert (cache.misses["mapped"], cache.hits["mapped"]) == (1, files - 1)
+    assert cache.misses["validated"] == 1  # the organisation's shard (Ehjä and its activity)
+    assert cache.hits["validated"] >= 8  # the other organisations, the directory's files, the vocabulary
+    kuule = vocab(settings.base_iri).ACTIVITY["kuule-minua"]
+    assert second.meta["hashes"][str(kuule)] != first.meta["hashes"][str(kuule)]
+    assert second.meta["modified"][str(kuule)] == T2.isoformat()
+    assert sum(t == T2.isoformat() for t in second.meta["modified"].values()) == 2  # and the dataset's
+
+    cold = build(settings.replace(publish_dir=str(tmp_path / "cold")), now=T2)
+    assert caches[2].hits.total() == 0
+    assert published(second) == published(cold)
+
+
+def test_nothing_changed_means_nothing_recomputed(tmp_path, caches):
+    settings = copy_sources(tmp_path)
+    first = build(settings, now=T1)
+    second = build(settings, now=T2)
+    assert caches[1].misses.total() == 0
+    assert published(second) == published(first)
+    assert second.meta["modified"] == first.meta["modified"]
+
+
+@pytest.mark.parametrize("damage", ["garbage", "empty", "foreign"])
+def test_a_damaged_cache_is_recomputed_not_trusted(tmp_path, caches, damage):
+    settings = copy_sources(tmp_path)
+    first = build(settings, now=T1)
+    for path in first.path.glob("cache.*.pickle"):
+        if damage == "garbage":
+            path.write_bytes(b"\x80\x05not a pickle")
+        elif damage == "empty":
+            path.write_bytes(b"")
+        else:  # a well-formed cache of other code: every value wrong
+            path.write_bytes(__import__("pickle").dumps(("another fingerprint", {})))
+    edit(settings, KUULE, *EDIT)
+    second = build(settings, now=T2)
+    assert caches[1].hits.total() == 0
+    cold = build(settings.replace(publish_dir=str(tmp_path / "cold")), now=T2)
+    assert published(second) == published(cold)
+
+
+def test_a_changed_shape_revalidates_everything(tmp_path, caches):
+    settings = copy_sources(tmp_path)
+    build(settings, now=T1)
+    shapes = Path(settings.shapes_dir) / "kt-shapes.ttl"
+    shapes.write_text(shapes.read_text(encoding="utf-8") + "\n# edited\n", encoding="utf-8")
+    build(settings, now=T2)
+    assert caches[1].hits.total() == 0 and caches[1].misses["validated"] > 0
+
+
+def test_a_refused_build_publishes_nothing_even_from_the_cache(tmp_path, caches):
+    settings = copy_sources(tmp_path)
+    first = build(settings, now=T1)
+    _name, file, (old, new), *_rest = SHACL_EDITS[2]  # training hours min above max
+    edit(settings, file, old, new)
+    with pytest.raises(dataset.DataError) as refused:
+        build(settings, now=T2)
+    assert any("training.hours[1].min" in str(p) for p in refused.value.problems)
+    assert [p.name for p in (Path(settings.publish_dir) / "builds").iterdir()] == [first.build_id]
+    edit(settings, file, new, old)
+    again = build(settings, now=T2)  # the published cache still serves
+    assert caches[2].misses.total() == 0
+    assert published(again) == published(first)
