@@ -150,12 +150,14 @@ def call(app, path="/p", method="GET", **headers):
     return started[0], dict(started[1]), body
 
 
-def test_kept_until_the_build_changes():
+def test_kept_until_the_build_changes_then_dropped():
     inner, build = Counting(), ["b1"]
     app = Answers(inner, lambda: build[0], size=10)
     assert call(app)[2] == call(app)[2] == b"v1" and inner.calls == 1
+    call(app, "/other")
     build[0] = "b2"
-    assert call(app)[2] == b"v2"
+    assert call(app)[2] == b"v3" and inner.calls == 3
+    assert len(app) == 1  # the old build's answers are dropped, not left to age out
 
 
 def test_at_most_cache_size_answers():

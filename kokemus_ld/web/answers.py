@@ -9,7 +9,8 @@ answer, and this WSGI layer keeps the response as Flask finished it, the securit
 WSGI call: GET with the body, HEAD without it, 304 from the stored ETag or Last-Modified.
 
 The keys start with the build id, so a newly published build is answered from the first
-request that sees it; the cache is an LRU of at most `cache_size` answers per worker.
+request that sees it (and the old build's answers are dropped then); the cache is an LRU of
+at most `cache_size` answers per worker.
 """
 
 from __future__ import annotations
@@ -71,6 +72,7 @@ class Answers:
         self.wsgi_app, self.build_id, self.size = wsgi_app, build_id, size
         self._answers: OrderedDict = OrderedDict()
         self._lock = threading.Lock()
+        self._build = None
 
     def __call__(self, environ: dict, start_response):
         """One request: a kept answer, or Flask's answer (kept when the view marked it)."""
@@ -78,10 +80,14 @@ class Answers:
         if method not in ("GET", "HEAD") or self.size <= 0:
             return self.wsgi_app(environ, start_response)
         try:
-            key = (self.build_id(),) + tuple(environ.get(name) for name in KEY_FIELDS)
+            build = self.build_id()
         except Exception:  # noqa: BLE001 - no build to answer from: Flask's error handler speaks
             return self.wsgi_app(environ, start_response)
+        key = (build,) + tuple(environ.get(name) for name in KEY_FIELDS)
         with self._lock:
+            if build != self._build:  # a new build: the old answers can never be asked for again
+                self._answers.clear()
+                self._build = build
             answer = self._answers.get(key)
             if answer is not None:
                 self._answers.move_to_end(key)

@@ -37,6 +37,7 @@ class Site:
         self.vocab: Vocab = vocab(settings.base_iri)
         self._cache: OrderedDict = OrderedDict()
         self._cache_lock = threading.Lock()
+        self._cache_build = None
 
     # -- build-keyed cache -----------------------------------------------------------------
 
@@ -44,8 +45,12 @@ class Site:
         """`make()` once per build and key; an LRU bounded by the cache_size setting.
 
         `keep(value)` may refuse to cache a value (e.g. a large answer)."""
-        full = (self.build_id(),) + key
+        build = self.build_id()
+        full = (build,) + key
         with self._cache_lock:
+            if build != self._cache_build:  # a new build: nothing kept from the old one is asked for again
+                self._cache.clear()
+                self._cache_build = build
             if full in self._cache:
                 self._cache.move_to_end(full)
                 return self._cache[full]
