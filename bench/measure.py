@@ -92,10 +92,15 @@ class Server:
             self.proc.kill()
             self.proc.wait()
 
-    def rss_mib(self) -> dict:
-        """RSS and PSS (MiB) of the server process and each of its children (gunicorn workers)."""
-        pids = [self.proc.pid] + children(self.proc.pid)
-        return {pid: _memory(pid) for pid in pids}
+    def memory(self) -> dict:
+        """Memory (MiB) of the server process and, nested, of its children (gunicorn workers and
+        their query children)."""
+        return memory_tree(self.proc.pid)
+
+
+def memory_tree(pid: int) -> dict:
+    """RSS, PSS and peak RSS of a process, with its children's under "children"."""
+    return dict(_memory(pid), pid=pid, children=[memory_tree(child) for child in children(pid)])
 
 
 def start_server(name: str, cmd: list[str], port: int, probe: str, env: dict | None = None,
@@ -120,12 +125,16 @@ def start_server(name: str, cmd: list[str], port: int, probe: str, env: dict | N
 
 
 def children(pid: int) -> list[int]:
-    """Child processes of a process (a gunicorn master's workers)."""
+    """Child processes of a process, forked by any of its threads (a gunicorn master's workers,
+    a threaded worker's query children)."""
+    found = []
     try:
-        with open(f"/proc/{pid}/task/{pid}/children") as f:
-            return [int(p) for p in f.read().split()]
+        for task in os.listdir(f"/proc/{pid}/task"):
+            with open(f"/proc/{pid}/task/{task}/children") as f:
+                found += [int(p) for p in f.read().split()]
     except OSError:
-        return []
+        pass
+    return sorted(set(found))
 
 
 def cpu_seconds(pid: int) -> float:

@@ -202,21 +202,24 @@ def _page_tables(runs) -> list[str]:
 
 def _memory_table(runs) -> list[str]:
     out = ["## Memory while serving", "",
-           "MiB after the load runs: RSS and PSS now, and the peak RSS over the process's life (VmHWM). With "
-           "--preload the workers share the master's pages copy-on-write, so PSS is each worker's fair share.", "",
-           "| N | gunicorn master RSS / peak | per worker RSS / PSS / peak | Oxigraph disk RSS | Oxigraph mem RSS |",
+           "MiB after the load runs: RSS / PSS now / peak RSS over the process's life (VmHWM). With --preload the "
+           "workers share the master's pages copy-on-write, so PSS is each one's fair share; a worker's query "
+           "child (a fork running users' SPARQL) is listed with it.", "",
+           "| N | gunicorn master | each worker (+ its query children) | Oxigraph disk | Oxigraph mem |",
            "|---|---|---|---|---|"]
     for r in runs:
-        mem = list((get(r, "servers", "ours", "memory_mib_after_load") or {}).values())
-        if not mem:
+        tree = get(r, "servers", "ours", "memory")
+        if not tree:
             continue
-        master, workers = mem[0], mem[1:]
-        w = ", ".join(f"{fmt(x.get('rss'), 0)} / {fmt(x.get('pss'), 0)} / {fmt(x.get('peak'), 0)}" for x in workers)
-        ox = [list((get(r, "servers", k, "memory_mib") or {None: {}}).values())[0] or {}
-              for k in ("oxigraph_disk", "oxigraph_memory")]
-        out.append(f"| {r['n']:,} | {fmt(master.get('rss'), 0)} / {fmt(master.get('peak'), 0)} | {w} | "
-                   f"{fmt(ox[0].get('rss'), 0)} | {fmt(ox[1].get('rss'), 0)} |")
+        workers = "; ".join(_mem(w) + "".join(f" + {_mem(c)}" for c in w.get("children", []))
+                            for w in tree.get("children", []))
+        ox = [_mem(get(r, "servers", k, "memory") or {}) for k in ("oxigraph_disk", "oxigraph_memory")]
+        out.append(f"| {r['n']:,} | {_mem(tree)} | {workers} | {ox[0]} | {ox[1]} |")
     return out + [""]
+
+
+def _mem(m: dict) -> str:
+    return f"{fmt(m.get('rss'), 0)} / {fmt(m.get('pss'), 0)} / {fmt(m.get('peak'), 0)}" if m else "–"
 
 
 OWN_SECTIONS = ("## Targets", "## Run", "## Ratios", "## Build", "## SPARQL", "## Pages", "## Memory")

@@ -142,11 +142,11 @@ def measure_servers(run: Run, publish: Path, work: Path, opts: argparse.Namespac
         ours = started.get("ours", {}).get("server")
         if ours:
             with run.phase("ours: pages and listings"):
-                s["ours"].update(serving.pages_and_listing(ours, opts.seconds, opts.budget, ceiling_dir,
-                                                           opts.distinct_listings))
+                serving.pages_and_listing(ours, opts.seconds, opts.budget, ceiling_dir, opts.distinct_listings,
+                                          out=s["ours"])
             with run.phase("ours: /sparql"):
                 s["ours"]["sparql"] = serving.sparql(ours.url, "/sparql", opts.seconds, opts.budget)
-            s["ours"]["memory_mib_after_load"] = ours.rss_mib()
+            s["ours"]["memory"] = ours.memory()
             stop(started, "ours")
             with run.phase("ceiling: pages"):
                 s["ceiling"] = serving.ceiling(ceiling_dir, opts.seconds, opts.start_budget)
@@ -158,7 +158,7 @@ def measure_servers(run: Run, publish: Path, work: Path, opts: argparse.Namespac
                 path = "/sparql" if name.startswith("ours") else "/query"
                 with run.phase(label):
                     s[name]["sparql"] = serving.sparql(server.url, path, opts.seconds, opts.budget)
-                s[name]["memory_mib"] = server.rss_mib()
+                s[name]["memory"] = server.memory()
                 stop(started, name)
     finally:
         for name in list(started):
@@ -205,11 +205,12 @@ def options(argv) -> argparse.Namespace:
     parser.add_argument("--seconds", type=float, help="seconds per load run (default: quick 2, full 6)")
     parser.add_argument("--budget", type=float, help="seconds of sequential requests per figure (quick 0.5, full 2)")
     parser.add_argument("--build-budget", type=float,
-                        help="seconds a build may take before it is stopped and reported (default 120 + 0.03 s per entry)")
+                        help="seconds a build may take before it is stopped and reported (default: 600, or 120 + 0.03 s per entry if more)")
     parser.add_argument("--start-budget", type=float, default=900, help="seconds a server may take to start")
     parser.add_argument("--reuse-build", action="store_true",
                         help="keep the build (and its figures) of an earlier run of the same N and mode")
     parser.add_argument("--report-only", action="store_true", help="rewrite the report from the saved figures")
+    parser.add_argument("--out", type=Path, help="write raw figures and the report here instead of bench/ (a trial run)")
     parser.add_argument("--work", type=Path, default=Path(os.environ.get("TMPDIR", "/tmp")) / "kokemus-bench")
     opts = parser.parse_args(argv)
     opts.mode = "quick" if opts.quick else "full"
@@ -226,9 +227,9 @@ def options(argv) -> argparse.Namespace:
 def main(argv=None) -> int:
     """Measure the chosen sizes, save their figures phase by phase, print the ratios and targets."""
     opts = options(argv)
-    results = BENCH / "results" / opts.mode
+    results = opts.out or BENCH / "results" / opts.mode
     results.mkdir(parents=True, exist_ok=True)
-    target = BENCH / ("RESULTS-quick.md" if opts.quick else "RESULTS.md")
+    target = opts.out / "RESULTS.md" if opts.out else BENCH / ("RESULTS-quick.md" if opts.quick else "RESULTS.md")
     began = time.perf_counter()
     if not opts.report_only:
         for n in opts.sizes:
@@ -236,8 +237,7 @@ def main(argv=None) -> int:
     write_report(results, target, opts.mode)
     runs = report.load(sorted(results.glob("n*.json"), key=lambda p: int(p.stem[1:])))
     print("\n" + "\n".join(report.summary(runs)))
-    print(f"Total: {time.perf_counter() - began:.0f} s. Report: {target.relative_to(ROOT)}; "
-          f"raw figures: {results.relative_to(ROOT)}/")
+    print(f"Total: {time.perf_counter() - began:.0f} s. Report: {target}; raw figures: {results}/")
     return 0
 
 
@@ -258,7 +258,7 @@ def measure_size(n: int, opts: argparse.Namespace, results: Path, target: Path) 
                                       if k in ("generate", "build", "rebuild after one edit")})
         print("   build: reused from the last run", flush=True)
     else:
-        budget = opts.build_budget or 120 + 0.03 * n
+        budget = opts.build_budget or max(600, 120 + 0.03 * n)
         measure_build(run, work, rebuild=serve, budget=budget)
     build = run.figures["build"].get("build", {})
     if build.get("timed_out"):

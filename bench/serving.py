@@ -106,25 +106,24 @@ def _oxigraph(publish: Path, work: Path, on_disk: bool, timeout: float) -> dict:
 
 
 def pages_and_listing(server: M.Server, seconds: float, budget: float, ceiling_dir: Path,
-                      distinct: int) -> dict:
-    """Our pages under load (their bodies saved for the ceiling); the first listings after start
-    (each worker builds its listing index), the listings under load, then listings at distinct
-    URLs (facets, search, pages), each computed once, sequentially."""
-    out: dict = {"pages": {}}
+                      distinct: int, out: dict) -> None:
+    """Into `out`: our pages under load (their bodies saved for the ceiling); the first listings
+    after start (each worker builds its listing index), the listings under load, then listings
+    at distinct URLs (facets, search, pages), each computed once, sequentially."""
+    pages = out["pages"] = {}
     for label, path, headers, stored in PAGES:
-        status, body, _ = M.fetch(server.url + path, headers)
+        status, body, _ = M.fetch(server.url + path, headers, timeout=300)
         (ceiling_dir / stored).write_bytes(body)
-        out["pages"][label] = dict(M.attempt(M.load, server.url + path, seconds, headers=headers),
-                                   status=status, bytes=len(body))
+        pages[label] = dict(M.attempt(M.load, server.url + path, seconds, headers=headers),
+                            status=status, bytes=len(body))
     out["listing_first"] = first_listings(server)
     for label, path in LISTINGS[:2]:
         status, body, _ = M.fetch(server.url + path)
-        out["pages"][label] = dict(M.attempt(M.load, server.url + path, seconds), status=status, bytes=len(body))
+        pages[label] = dict(M.attempt(M.load, server.url + path, seconds), status=status, bytes=len(body))
     out["listing_distinct"] = M.attempt(M.distinct_latency, server.url, listing_paths(distinct),
                                         budget=max(10 * budget, 10))
     out["listing_repeated"] = {label: M.attempt(M.sequential_latency, server.url + path, budget=budget)
                                for label, path in LISTINGS}
-    return out
 
 
 def first_listings(server: M.Server) -> dict:
@@ -149,7 +148,10 @@ def first_listings(server: M.Server) -> dict:
 
 def _timed_fetch(url: str) -> tuple[float, int]:
     start = time.perf_counter()
-    status = M.fetch(url, timeout=900)[0]
+    try:
+        status = M.fetch(url, timeout=900)[0]
+    except OSError:  # no answer within 15 minutes: status 0, the time says how long it waited
+        status = 0
     return (time.perf_counter() - start) * 1000, status
 
 
