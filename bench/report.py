@@ -29,12 +29,18 @@ def render(paths: list[Path], mode: str) -> str:
         return "# Benchmark\n\nNothing measured yet.\n"
     lines = [f"# kokemus-ld benchmark ({mode})", "",
              "Written by `bench/run.py` (`make bench` / `make bench-quick`) from the raw figures in "
-             f"`bench/results/{mode}/` (rewrite with `python bench/run.py{' --quick' if mode == 'quick' else ''} "
+             f"`{_shown(paths[0].parent)}/` (rewrite with `python bench/run.py{' --quick' if mode == 'quick' else ''} "
              "--report-only`). Loopback only; every load run is bounded in time. Where the time goes: "
              "`bench/PROFILE.md`.", ""]
     lines += targets.table(runs) + _run_section(runs) + ratio_tables(runs) + _build_table(runs)
     lines += _query_tables(runs) + _page_tables(runs) + _memory_table(runs)
     return "\n".join(lines) + "\n"
+
+
+def _shown(folder: Path) -> str:
+    """A folder as the reader finds it: relative to the repository when inside it."""
+    root = Path(__file__).resolve().parent.parent
+    return str(folder.resolve().relative_to(root)) if folder.resolve().is_relative_to(root) else str(folder)
 
 
 def summary(runs: list[dict]) -> list[str]:

@@ -185,7 +185,7 @@ def versions() -> dict:
                      ("wrk", ["wrk", "--version"])):
         try:
             text = subprocess.run(cmd, capture_output=True, text=True, timeout=10).stdout.strip()
-            out[key] = text.splitlines()[0].split(" [")[0] if text else "?"
+            out[key] = text.splitlines()[0].split(" [")[0].removeprefix("wrk ") if text else "?"
         except (OSError, subprocess.SubprocessError):
             out[key] = "missing"
     return out

@@ -172,4 +172,9 @@ def table(runs: list[dict]) -> list[str]:
            "largest N measured when that N was not (quick mode: indicative only).", "",
            "| target | N | measured | verdict | by how much |", "|---|---|---|---|---|"]
     out += [f"| {' | '.join(row)} |" for row in rows(runs)]
+    for r in runs:
+        first = get(r, "servers", "ours", "listing_first")
+        if first:
+            out += ["", f"Not a target, but felt: at N = {r['n']:,} the first listing a worker serves after a start "
+                    f"took up to {fmt(first.get('slowest_ms'))} ms (the worker builds its listing index)."]
     return out + [""]
