@@ -108,6 +108,7 @@ class Reuse(dict):
     def __init__(self, cache: BuildCache, name: str):
         super().__init__()
         self.cache, self.name = cache, name
+        self.key_of: dict[int, str] = {}  # id(value of a value) -> its key: what a later step can key on
 
     def __contains__(self, key) -> bool:
         return self.get(key) is not None
@@ -121,9 +122,13 @@ class Reuse(dict):
     def get(self, key, default=None):
         """The value of the previous build (or of this one), kept; else `default`."""
         value = self.cache.get(self.name, key)
-        return default if value is None else value
+        if value is None:
+            return default
+        self.key_of[id(getattr(value, "value", value))] = key
+        return value
 
     def __setitem__(self, key, value) -> None:
+        self.key_of[id(getattr(value, "value", value))] = key
         self.cache.put(self.name, key, value)
 
 

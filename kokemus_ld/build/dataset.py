@@ -17,7 +17,6 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import hashlib
-import inspect
 import json
 import os
 import shutil
@@ -142,10 +141,11 @@ def check(settings: Settings) -> Checked:
         where = locate_turtle(Path(settings.ontology_dir), v.base, Path(settings.ontology_dir).name)
         shapes = load_shapes(settings)
     with stage("read"):
-        parsed = {"cache": cache.reuse("parsed")} if "cache" in inspect.signature(read_data).parameters else {}
-        files = read_data(Path(settings.data_dir), vocabulary.concepts, label=Path(settings.data_dir).name, **parsed)
+        parsed = cache.reuse("parsed")
+        files = read_data(Path(settings.data_dir), vocabulary.concepts, label=Path(settings.data_dir).name,
+                          cache=parsed)
     with stage("map"):
-        data = Mapped(files, v, settings, cache)
+        data = Mapped(files, v, settings, cache, parsed.key_of)
     with stage("validate"):
         report = validate_documents(data, vocabulary.graph, where, Shapes(shapes), cache)
     report.problems = sorted(set(report.problems) | set(files.warnings))

@@ -161,15 +161,24 @@ class MappedFile:
 class Mapped:
     """Every file of the data folder as documents, mapped in this build or taken from the cache."""
 
-    def __init__(self, files: list[SourceFile], v: Vocab, settings: Settings, cache: BuildCache | None):
+    def __init__(self, files: list[SourceFile], v: Vocab, settings: Settings, cache: BuildCache | None,
+                 read: dict[int, str] | None = None):
+        """`read`: id(file value) -> the hash of the bytes it was read from (the YAML cache's key),
+        a cheaper key than the value itself."""
         self.v, self.settings = v, settings
         self.orgs = {f.value["id"]: f.value for f in files if f.kind == "organisations"}
         dataset = [f for f in files if f.kind == "dataset.yaml"]
         self.source_page = dataset[0].value["source_page"] if dataset else None
         self.files: dict[str, MappedFile] = {}
+        read = read or {}
+
+        def key_of(value) -> str:
+            return read.get(id(value)) or digest(pickle.dumps(value, protocol=5))
+
         for f in files:
             organisation = self._organisation(f)
-            key = digest(pickle.dumps((f.name, f.kind, f.value, organisation, self.source_page), protocol=5))
+            key = digest(f.name, f.kind, key_of(f.value), key_of(organisation) if organisation is not None else "",
+                         self.source_page)
             group = organisation["id"] if organisation is not None else ""
             cached = cache.get("mapped", key) if cache is not None else None
             if cached is not None:
