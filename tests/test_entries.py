@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import pickle
 from pathlib import Path
 
 import pytest
 
 from conftest import copy_sources
+from kokemus_ld.build import entries
 from kokemus_ld.build.dataset import load_vocabulary
 from kokemus_ld.build.entries import LList, LMap, parse_yaml, read_data
 from kokemus_ld.build.problems import DataError
@@ -27,7 +29,7 @@ def problems_of(text: str) -> list[str]:
     return [str(p) for p in caught.value.problems]
 
 
-def test_every_value_remembers_its_line():
+def test_every_value_remembers_its_line(loader):
     value = parse_yaml("# kommentti\nid: x\nservices:\n  - text: a\n    concepts: [b, c]\n", "data/x.yaml")
     assert isinstance(value, LMap) and value.line == 2
     assert value.key_lines == {"id": 2, "services": 3}
@@ -60,8 +62,18 @@ def test_every_value_remembers_its_line():
      "data/x.yaml:1: (yaml): YAML-syntaksivirhe: tiedosto loppui kesken: lainausmerkki tai sulku jäi sulkematta; "
      "tarkista sisennys ja lainausmerkit / YAML syntax error: found unexpected end of stream; "
      "check the indentation and quotes"),
+    ("a: 1\nb: !!map [1]\n",  # a tag that contradicts the shape (PyYAML's own constructor crashed here)
+     "data/x.yaml:2: (yaml): YAML-syntaksivirhe: expected a mapping node, but found sequence; tarkista sisennys "
+     "ja lainausmerkit / YAML syntax error: expected a mapping node, but found sequence; check the indentation "
+     "and quotes"),
+    ("alkaen: 2024-13-45\n",  # looks like a date, is none (PyYAML raised ValueError)
+     "data/x.yaml:1: (yaml): YAML-syntaksivirhe: arvoa ei voi lukea luvuksi tai päivämääräksi; laita teksti "
+     "lainausmerkkeihin (\"...\"); tarkista sisennys ja lainausmerkit / YAML syntax error: cannot read "
+     "'2024-13-45' as timestamp; check the indentation and quotes"),
+    ("a: " + "[" * 3000,  # deeper than Python's recursion limit (PyYAML raised RecursionError)
+     "data/x.yaml:1: (yaml): YAML-rakenne on liian syvä / the YAML is nested too deeply"),
 ])
-def test_loading_refuses_what_is_not_plain_data(text, expected):
+def test_loading_refuses_what_is_not_plain_data(loader, text, expected):
     assert problems_of(text) == [expected]
 
 
@@ -166,3 +178,131 @@ def test_warnings_are_kept_for_the_report(tmp_path, concepts):
     assert [str(p) for p in files.warnings] == [
         "data/muistiinpanot.txt:1: (file): [warning] tiedosto ei ole YAML-tiedosto (.yaml) / "
         "the file is not a YAML file (.yaml)"]
+
+
+# -- the two loaders: libyaml (fast) and PyYAML's Python one (the reference for messages) ------
+
+def shape(value):
+    """A value with every line it remembers, comparable with ==."""
+    if isinstance(value, dict):
+        return ("map", getattr(value, "line", None), dict(getattr(value, "key_lines", {})),
+                [(key, shape(item)) for key, item in value.items()])
+    if isinstance(value, list):
+        return ("seq", getattr(value, "line", None), list(getattr(value, "item_lines", [])),
+                [shape(item) for item in value])
+    return (type(value).__name__, value)
+
+
+def outcome(text: str):
+    """What parse_yaml answers for one text: the value with its lines, or the problems as printed."""
+    try:
+        return shape(parse_yaml(text, "data/x.yaml"))
+    except DataError as exc:
+        return [str(p) for p in exc.problems]
+
+
+@pytest.fixture(params=["libyaml", "python"])
+def loader(request, monkeypatch):
+    """Each loading test runs with libyaml and again as if PyYAML had been built without it."""
+    assert entries._FastLoader is not None, "PyYAML is expected to come with libyaml"
+    if request.param == "python":
+        monkeypatch.setattr(entries, "_FastLoader", None)
+    return request.param
+
+
+# -- the per-file cache: a hit is what a fresh read gives, without parsing ---------------------
+
+def summary(files) -> list:
+    """What read_data returned, with every line, comparable with ==."""
+    return [(f.name, f.kind, shape(f.value)) for f in files] + [str(p) for p in files.warnings]
+
+
+def failure(folder: Path, concepts, **kw) -> list[str]:
+    """The problems read_data refuses a folder with, as printed."""
+    with pytest.raises(DataError) as caught:
+        read_data(folder, concepts, **kw)
+    return [str(p) for p in caught.value.problems]
+
+
+@pytest.fixture
+def parses(monkeypatch) -> list[str]:
+    """The names of the files parsed from now on."""
+    seen: list[str] = []
+    parse = entries.parse_yaml
+
+    def counting(text, file):
+        seen.append(file)
+        return parse(text, file)
+
+    monkeypatch.setattr(entries, "parse_yaml", counting)
+    return seen
+
+
+def test_a_cache_hit_is_what_a_fresh_read_gives(tmp_path, concepts, parses):
+    folder = Path(copy_sources(tmp_path).data_dir)
+    write(folder, "muistiinpanot.txt", "x\n")  # a warning, reported on every read
+    fresh = summary(read_data(folder, concepts))
+    cache: dict = {}
+    assert summary(read_data(folder, concepts, cache=cache)) == fresh
+    assert len(cache) == 19
+    parses.clear()
+    stored = pickle.loads(pickle.dumps(cache))  # the build keeps it on disk between builds
+    assert summary(read_data(folder, concepts, cache=stored)) == fresh
+    assert parses == []
+
+
+def test_a_cached_file_with_a_mistake_is_refused_again(tmp_path, concepts, parses):
+    folder = Path(copy_sources(tmp_path).data_dir)
+    path = folder / "activities" / "kuule-minua.yaml"
+    path.write_text(path.read_text(encoding="utf-8").replace("    max_age: 29", "    max_age: -29", 1), encoding="utf-8")
+    line = next(n for n, t in enumerate(path.read_text(encoding="utf-8").splitlines(), 1) if "max_age: -29" in t)
+    fresh = failure(folder, concepts)
+    assert fresh == [f"data/activities/kuule-minua.yaml:{line}: target_groups[1].max_age: "
+                     "luku ei voi olla negatiivinen / the number cannot be negative"]
+    cache: dict = {}
+    assert failure(folder, concepts, cache=cache) == fresh
+    parses.clear()
+    assert failure(folder, concepts, cache=cache) == fresh
+    assert parses == []
+
+
+def test_an_edited_file_misses_and_only_it_is_parsed(tmp_path, concepts, parses):
+    folder = Path(copy_sources(tmp_path).data_dir)
+    cache: dict = {}
+    read_data(folder, concepts, cache=cache)
+    path = folder / "organisations" / "ehja.yaml"
+    path.write_text(path.read_text(encoding="utf-8").replace("Ehjä ry", "Ehjä ry (muokattu)"), encoding="utf-8")
+    parses.clear()
+    files = read_data(folder, concepts, cache=cache)
+    assert parses == ["data/organisations/ehja.yaml"]
+    (ehja,) = [f for f in files if f.name == "data/organisations/ehja.yaml"]
+    assert ehja.value["name"] == "Ehjä ry (muokattu)"
+    assert len(cache) == 19  # the old version's entry is gone, so the cache does not grow with edits
+
+
+def test_unchanged_files_are_still_checked_across_files(tmp_path, concepts, parses):
+    folder = Path(copy_sources(tmp_path).data_dir)
+    cache: dict = {}
+    read_data(folder, concepts, cache=cache)
+    (folder / "organisations" / "mieli-lounais-suomi.yaml").unlink()
+    parses.clear()
+    assert failure(folder, concepts, cache=cache) == [
+        "data/activities/feeniks.yaml:3: organisation: järjestöä 'mieli-lounais-suomi' ei ole kansiossa "
+        "organisations/ / no organisation 'mieli-lounais-suomi' in organisations/"]
+    assert parses == []
+
+
+def test_the_key_holds_the_name_and_the_concepts(tmp_path, concepts, parses):
+    """The same bytes under another name, or read with another concept table, are read anew."""
+    folder = Path(copy_sources(tmp_path).data_dir)
+    cache: dict = {}
+    read_data(folder, concepts, cache=cache)
+    (folder / "activities" / "feeniks.yaml").rename(folder / "activities" / "feeniks-tyo.yaml")
+    parses.clear()
+    names = [f.name for f in read_data(folder, concepts, cache=cache)]
+    assert parses == ["data/activities/feeniks-tyo.yaml"] and "data/activities/feeniks-tyo.yaml" in names
+    fewer = {c: s for c, s in concepts.items() if c != "palvelu-tyopari"}
+    assert any("tuntematon käsite 'palvelu-tyopari'" in p for p in failure(folder, fewer, cache=cache))
+    parses.clear()
+    read_data(folder, concepts, label="data", cache=cache)
+    assert len(parses) == 19  # the entries of the other concept table were dropped
