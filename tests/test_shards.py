@@ -4,10 +4,13 @@ only what changed (the build cache), publishing what a build from scratch publis
 from __future__ import annotations
 
 import datetime as dt
+import gzip
+import hashlib
 import importlib.util
 import re
 from pathlib import Path
 
+import pyoxigraph as ox
 import pytest
 
 from conftest import copy_sources
@@ -123,6 +126,28 @@ def test_a_rebuild_after_one_edit_maps_and_validates_that_entry_only(tmp_path, c
     cold = build(settings.replace(publish_dir=str(tmp_path / "cold")), now=T2)
     assert caches[2].hits.total() == 0
     assert published(second) == published(cold)
+    assert_dumps_agree(second)
+
+
+FORMATS = {"ttl": ox.RdfFormat.TURTLE, "nt": ox.RdfFormat.N_TRIPLES, "nq": ox.RdfFormat.N_QUADS,
+           "trig": ox.RdfFormat.TRIG, "jsonld": ox.RdfFormat.JSON_LD}
+
+
+def assert_dumps_agree(result):
+    """Every dump of a rebuild (blocks copied from the last build, the edited ones anew) says what the
+    N-Quads say; each .gz is its dump; meta.json gives their true sizes and SHA-256."""
+    statements = None
+    for ext, fmt in FORMATS.items():
+        raw = (result.path / f"kokemus.{ext}").read_bytes()
+        zipped = (result.path / f"kokemus.{ext}.gz").read_bytes()
+        assert gzip.decompress(zipped) == raw
+        for name, body in ((f"kokemus.{ext}", raw), (f"kokemus.{ext}.gz", zipped)):
+            assert result.meta["dumps"][name]["bytes"] == len(body)
+            assert result.meta["dumps"][name]["sha256"] == hashlib.sha256(body).hexdigest()
+        said = sorted(re.sub(r"_:\w+", "_:b", f"{q.subject} {q.predicate} {q.object}") for q in ox.parse(raw, format=fmt))
+        statements = statements or said
+        assert said == statements, ext
+    assert len(statements) == result.meta["triples"]
 
 
 def test_nothing_changed_means_nothing_recomputed(tmp_path, caches):
