@@ -6,12 +6,14 @@ import pickle
 from pathlib import Path
 
 import pytest
+from hypothesis import example, given, settings, strategies as st
 
 from conftest import copy_sources
 from kokemus_ld.build import entries
 from kokemus_ld.build.dataset import load_vocabulary
 from kokemus_ld.build.entries import LList, LMap, parse_yaml, read_data
 from kokemus_ld.build.problems import DataError
+from kokemus_ld.config import ROOT
 
 
 @pytest.fixture(scope="module")
@@ -70,6 +72,10 @@ def test_every_value_remembers_its_line(loader):
      "data/x.yaml:1: (yaml): YAML-syntaksivirhe: arvoa ei voi lukea luvuksi tai päivämääräksi; laita teksti "
      "lainausmerkkeihin (\"...\"); tarkista sisennys ja lainausmerkit / YAML syntax error: cannot read "
      "'2024-13-45' as timestamp; check the indentation and quotes"),
+    ("nimi: Ehjä ry\t\n",  # libyaml would take a tab after a value; the editors keep being told
+     "data/x.yaml:1: (yaml): YAML-syntaksivirhe: sarkainmerkki (tab); sisennä välilyönneillä; tarkista sisennys ja "
+     "lainausmerkit / YAML syntax error: found character '\\t' that cannot start any token; check the indentation "
+     "and quotes"),
     ("a: " + "[" * 3000,  # deeper than Python's recursion limit (PyYAML raised RecursionError)
      "data/x.yaml:1: (yaml): YAML-rakenne on liian syvä / the YAML is nested too deeply"),
 ])
@@ -208,6 +214,54 @@ def loader(request, monkeypatch):
     if request.param == "python":
         monkeypatch.setattr(entries, "_FastLoader", None)
     return request.param
+
+
+# Texts built from YAML's own tokens and the editors' habits; hypothesis explores the same
+# examples on every run (derandomize), so a finding is a regression, not a flaky run.
+TOKENS = st.sampled_from(list("abc-:#&*!|>'\"[]{},?%@` \t\n0123456789.\\~<") + [
+    "\ufeff", "ä", "a\u0308", "\x85", "\u2028", "!!str ", "!!map ", "!!int ", "<<: ", "\n  ", "\n- ", "key: ",
+    "---\n", "...\n", '"\\u0308"', "2001-01-01", "yes", "null", "0x1F", "1_000", ".inf", "Miksi? ", "Huom! "])
+REAL_TEXTS = [p.read_text(encoding="utf-8") for p in sorted((ROOT / "data").rglob("*.yaml"))]
+
+
+@st.composite
+def yaml_texts(draw) -> str:
+    """A random text of YAML tokens, or a real data file with a few of them spliced in."""
+    tokens = st.lists(TOKENS, max_size=60).map("".join)
+    if draw(st.booleans()):
+        return draw(tokens)
+    text = draw(st.sampled_from(REAL_TEXTS))
+    at = draw(st.integers(0, len(text)))
+    return text[:at] + draw(tokens) + text[at + draw(st.integers(0, 20)):]
+
+
+@settings(max_examples=300, deadline=None, derandomize=True)
+@given(text=yaml_texts())
+@example(text="a: ! 5\n")  # the two readings that differ: PyYAML reads the number 5 ...
+@example(text="\ufeff\ufeffa: 1\n")  # ... and the key '\ufeffa'; both stay with the Python loader
+def test_libyaml_reads_every_text_as_pyyaml_does(text):
+    """Where libyaml is asked first (most texts), what it reads equals the Python loader's reading.
+
+    libyaml accepts a few texts PyYAML refuses (`|#`, `?` inside a flow mapping's plain text);
+    those are read as libyaml reads them, so only texts both accept are compared.
+    """
+    if not entries._read_alike(text):
+        return
+    try:
+        fast = shape(entries._load(text, entries._FastLoader))
+    except entries._FAST_FAILURES:
+        return  # parse_yaml asks the Python loader: the loading tests above run both
+    slow = outcome(text) if entries._FastLoader is None else _python_outcome(text)
+    if isinstance(slow, tuple):
+        assert fast == slow
+
+
+def _python_outcome(text: str):
+    fast, entries._FastLoader = entries._FastLoader, None
+    try:
+        return outcome(text)
+    finally:
+        entries._FastLoader = fast
 
 
 # -- the per-file cache: a hit is what a fresh read gives, without parsing ---------------------
