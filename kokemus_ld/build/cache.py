@@ -15,11 +15,9 @@ from __future__ import annotations
 import hashlib
 import pickle
 from collections import Counter
+from importlib.metadata import version
 from pathlib import Path
 
-import pyoxigraph
-import pyshacl
-import rdflib
 
 from ..config import Settings
 
@@ -30,8 +28,8 @@ _CODE = Path(__file__).resolve().parent.parent  # the kokemus_ld package
 def fingerprint(settings: Settings) -> str:
     """The hash of everything every cached value depends on besides its own input."""
     h = hashlib.sha256()
-    h.update(repr((settings.base_iri, settings.license, rdflib.__version__, pyshacl.__version__,
-                   pyoxigraph.__version__)).encode())
+    libraries = [version(name) for name in ("rdflib", "pyshacl", "pyoxigraph", "PyYAML")]
+    h.update(repr((settings.base_iri, settings.license, libraries)).encode())
     for folder in (_CODE / "build", _CODE / "vocab.py", Path(settings.shapes_dir), Path(settings.ontology_dir)):
         paths = sorted(folder.rglob("*")) if folder.is_dir() else [folder]
         for path in paths:
