@@ -176,14 +176,40 @@ def listing_paths(count: int) -> list[str]:
     return paths
 
 
+# Queries take up to seconds each at N = 10,000: with 16 connections neither server finished a
+# request within a 10 s run. Fewer connections and longer runs give every server a figure.
+SPARQL_CONNECTIONS = 4
+SPARQL_MIN_SECONDS = 10
+
+
 def sparql(base: str, path: str, seconds: float, budget: float) -> dict:
     """Every fixed query over HTTP: sequential p50/p99, then throughput under load."""
     out = {}
     for name, text in queries().items():
         url = f"{base}{path}?{urllib.parse.urlencode({'query': text})}"
-        out[name] = dict(M.attempt(M.sequential_latency, url, accept_for(text), budget=budget),
-                         load=M.attempt(M.load, url, seconds, headers=accept_for(text)))
+        settle()
+        out[name] = dict(M.attempt(M.sequential_latency, url, accept_for(text), budget=budget))
+        settle()
+        out[name]["load"] = M.attempt(M.load, url, max(seconds, SPARQL_MIN_SECONDS),
+                                      connections=SPARQL_CONNECTIONS, headers=accept_for(text))
     return out
+
+
+def settle(idle: float = 0.8, most: float = 60.0) -> None:
+    """Wait until the machine is idle again: a server may go on computing queries whose client left
+    (Oxigraph does), which would slow whatever is measured next."""
+    def busy_idle():
+        with open("/proc/stat") as f:
+            fields = [int(x) for x in f.readline().split()[1:]]
+        return sum(fields), fields[3] + fields[4]
+
+    end = time.monotonic() + most
+    while time.monotonic() < end:
+        total0, idle0 = busy_idle()
+        time.sleep(0.5)
+        total1, idle1 = busy_idle()
+        if total1 > total0 and (idle1 - idle0) / (total1 - total0) >= idle:
+            return
 
 
 def accept_for(text: str) -> dict:
