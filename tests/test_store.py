@@ -368,3 +368,18 @@ def test_a_child_ends_with_the_process_that_owns_it(built):
     while not gone(child) and time.monotonic() < deadline:
         time.sleep(0.1)
     assert gone(child)
+
+
+def test_a_child_grown_past_its_memory_limit_is_replaced(built):
+    """A warm child's written pages are its own; past the limit it is retired after answering."""
+    store = EmbeddedStore(built.replace(sparql_processes=1))
+    try:
+        assert labels(store) == ["Kuule minua -hanke"]
+        [first] = store._children.idle_pids()
+        store._children._private_limit = 0  # every child is now over the limit
+        assert labels(store) == ["Kuule minua -hanke"]  # answered by the warm child, which then retires
+        assert store._children.idle_pids() == []
+        assert gone(first)
+        assert labels(store) == ["Kuule minua -hanke"]  # a fresh child answers the next query
+    finally:
+        store.close()

@@ -15,6 +15,11 @@ restores default signal handling, and only reads the store and its pipes; should
 still hang on a lock another thread held at the fork, the time limit kills it and a fresh
 child replaces it. A child also arms its own alarm past the limit, so it ends even if its
 parent is gone.
+
+A warm child's memory is its own: every page a query writes (reference counts, the
+allocator's arenas) stops being shared with the worker. So a child whose private memory
+has grown past `private_limit` is retired after its answer and the next query forks a
+fresh one: the worker's memory stays bounded at the cost of an occasional fork.
 """
 
 from __future__ import annotations
@@ -30,6 +35,7 @@ import time
 
 HEADER = struct.Struct("!Q")
 CHILD_GRACE_SECONDS = 1.0  # a child's own alarm fires this long after the parent's limit
+PRIVATE_LIMIT_BYTES = 1 << 30  # a warm child with more memory of its own than this is retired (N = 10,000: ~0.3 GiB)
 DEFAULT_SIGNALS = (signal.SIGTERM, signal.SIGINT, signal.SIGQUIT, signal.SIGHUP, signal.SIGUSR1,
                    signal.SIGUSR2, signal.SIGWINCH, signal.SIGCHLD, signal.SIGABRT, signal.SIGALRM)
 
@@ -71,6 +77,14 @@ class QueryChild:
             raise ChildGone(taken=True)
         return pickle.loads(data)  # noqa: S301 - our own child wrote it
 
+    def private_bytes(self) -> int:
+        """Memory the child no longer shares with its parent (Linux smaps_rollup; 0 where unknown)."""
+        try:
+            with open(f"/proc/{self.pid}/smaps_rollup") as rollup:
+                return sum(int(line.split()[1]) << 10 for line in rollup if line.startswith("Private_"))
+        except (OSError, ValueError, IndexError):
+            return 0
+
     def kill(self) -> None:
         """Stop the child whatever it is doing, and reap it."""
         try:
@@ -95,9 +109,9 @@ class QueryChild:
 class QueryChildren:
     """A worker's pool of query children over one loaded store, forked on demand and reused."""
 
-    def __init__(self, store, answer, size: int):
+    def __init__(self, store, answer, size: int, private_limit: int = PRIVATE_LIMIT_BYTES):
         self.store = store  # what the children hold: a new build gets new children
-        self._answer, self._size = answer, max(1, size)
+        self._answer, self._size, self._private_limit = answer, max(1, size), private_limit
         self._idle: list[QueryChild] = []
         self._pooled = 0  # children of the pool, idle or busy
         self._closed = False
@@ -162,6 +176,9 @@ class QueryChildren:
         return QueryChild(self._answer)
 
     def _give_back(self, child: QueryChild, pooled: bool) -> None:
+        if pooled and child.private_bytes() > self._private_limit:
+            self._discard(child, pooled)  # grown too big: the next query forks a fresh one
+            return
         if not pooled:
             child.kill()
             return
