@@ -28,7 +28,7 @@ SETTINGS: list[tuple[str, object, str]] = [
     ("sparql_max_query_bytes", 32768, "Largest SPARQL query text accepted."),
     ("allow_service", False, "Allow SPARQL SERVICE (federation) in user queries. Off: no outbound requests."),
     ("page_size", 50, "Rows per page in listings, backlinks and feeds."),
-    ("cache_size", 4096, "Entries in the per-worker response cache (keyed by build)."),
+    ("cache_size", 4096, "Entries in each per-worker cache keyed by build: data for pages, and finished answers."),
     ("sparql_cache", True, "Cache SPARQL answers (under 1 MiB) per build; the data cannot change within a build."),
     ("sparql_processes", 2, "Query children kept per worker process (embedded store): each answers a user's "
                             "SPARQL query at a time, holds the store copy-on-write and is killed at the time limit."),
