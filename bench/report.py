@@ -87,7 +87,7 @@ def _phase_table(runs) -> list[str]:
 def ratio_tables(runs) -> list[str]:
     """Each of our figures beside its reference's: pages vs the ceiling, /sparql vs Oxigraph."""
     out = _section("Ratios: ours / reference",
-                   "Throughput (req/s under wrk, 2 threads; 16 connections for pages, 4 for queries, runs of at least 10 s, "
+                   "Throughput (req/s under wrk, 2 threads; 16 connections for pages, 4 for queries (full mode: runs of at least 10 s), "
                    "the machine left to go idle between query runs; higher is better) and p99 under that load "
                    "(lower is better). Pages: reference = the pre-serialized Flask ceiling. Queries: reference = "
                    "Oxigraph server on disk; 'cached' is /sparql as deployed (answers cached per build), 'uncached' "

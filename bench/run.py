@@ -145,7 +145,7 @@ def measure_servers(run: Run, publish: Path, work: Path, opts: argparse.Namespac
                 serving.pages_and_listing(ours, opts.seconds, opts.budget, ceiling_dir, opts.distinct_listings,
                                           out=s["ours"])
             with run.phase("ours: /sparql"):
-                s["ours"]["sparql"] = serving.sparql(ours.url, "/sparql", opts.seconds, opts.budget)
+                s["ours"]["sparql"] = serving.sparql(ours.url, "/sparql", opts.sparql_seconds, opts.budget)
             s["ours"]["memory"] = ours.memory()
             stop(started, "ours")
             with run.phase("ceiling: pages"):
@@ -157,7 +157,7 @@ def measure_servers(run: Run, publish: Path, work: Path, opts: argparse.Namespac
             if server:
                 path = "/sparql" if name.startswith("ours") else "/query"
                 with run.phase(label):
-                    s[name]["sparql"] = serving.sparql(server.url, path, opts.seconds, opts.budget)
+                    s[name]["sparql"] = serving.sparql(server.url, path, opts.sparql_seconds, opts.budget)
                 s[name]["memory"] = server.memory()
                 stop(started, name)
     finally:
@@ -219,6 +219,7 @@ def options(argv) -> argparse.Namespace:
                   else [max(opts.sizes)] if opts.quick else list(opts.sizes))
     opts.seconds = opts.seconds or (2 if opts.quick else 6)
     opts.budget = opts.budget or (0.5 if opts.quick else 2.0)
+    opts.sparql_seconds = opts.seconds if opts.quick else max(opts.seconds, 10)  # slow queries need longer runs
     opts.memory_oxigraph = not opts.quick
     opts.distinct_listings = 20 if opts.quick else 60
     return opts
