@@ -19,6 +19,7 @@ import pytest
 
 from kokemus_ld.cli import main
 from kokemus_ld.config import ROOT
+from kokemus_ld.store import children
 from kokemus_ld.store.base import QueryError, QueryTimeout, StoreUnavailable, check_read_only, query_form
 from kokemus_ld.store.embedded import RELOAD_CHECK_SECONDS, EmbeddedStore
 from kokemus_ld.store.remote import RemoteStore
@@ -370,8 +371,9 @@ def test_a_child_ends_with_the_process_that_owns_it(built):
     assert gone(child)
 
 
-def test_a_child_grown_past_its_memory_limit_is_replaced(built):
+def test_a_child_grown_past_its_memory_limit_is_replaced(built, monkeypatch):
     """A warm child's written pages are its own; past the limit it is retired after answering."""
+    monkeypatch.setattr(children, "MEMORY_CHECK_EVERY", 1)  # read its memory after every answer
     store = EmbeddedStore(built.replace(sparql_processes=1))
     try:
         assert labels(store) == ["Kuule minua -hanke"]
@@ -381,5 +383,18 @@ def test_a_child_grown_past_its_memory_limit_is_replaced(built):
         assert store._children.idle_pids() == []
         assert gone(first)
         assert labels(store) == ["Kuule minua -hanke"]  # a fresh child answers the next query
+    finally:
+        store.close()
+
+
+def test_a_childs_memory_is_read_only_now_and_then(built, monkeypatch):
+    """Reading it walks the child's page tables (ms at N = 10,000): not after every answer."""
+    reads = []
+    monkeypatch.setattr(children.QueryChild, "private_bytes", lambda self: reads.append(self.pid) or 0)
+    store = EmbeddedStore(built.replace(sparql_processes=1))
+    try:
+        for _ in range(children.MEMORY_CHECK_EVERY + 1):
+            assert labels(store) == ["Kuule minua -hanke"]
+        assert len(reads) == 2  # after the first answer and after the (EVERY + 1)-th
     finally:
         store.close()
