@@ -1,20 +1,20 @@
 """The directory listing: facets (service, role, target group, area), free-text search, paging.
 
-Everything is asked of the store with a few SPARQL queries per page, whatever the number of
-entries: one for the page of activities, one count, one GROUP BY per facet and one for the
-rows' summaries. The state lives in the URL (`?palvelu=palvelu-tyopari&q=...&sivu=2`), so a
+The store is asked twice per build for an index (every activity's order, facet values and
+search texts, `DirectoryIndex`); filtering, counting and paging then run in memory on
+bitmasks, and each page asks the store once more, for its rows' summaries. The state lives in the URL (`?palvelu=palvelu-tyopari&q=...&sivu=2`), so a
 listing is shareable and works without JavaScript.
 """
 
 from __future__ import annotations
 
-import collections
 import dataclasses
 import re
 from urllib.parse import urlencode
 
 from flask import request
 
+from ..store.base import StoreUnavailable
 from ..vocab import DCT, SKOS
 from .errors import ClientError
 from .pages import labelled_links, local_name, select, text_view
@@ -93,20 +93,39 @@ def sparql_string(text: str) -> str:
 
 @dataclasses.dataclass
 class DirectoryIndex:
-    """Every activity's sort key, facet values and search text, read from the store once per build."""
+    """Every activity's place in the stable order, facet values and search text, read once per build.
+
+    A set of activities is a Python int used as a bitmask over positions in `order`: choosing a
+    facet value is one `&`, a count is one `bit_count()`, so filtering and counting cost
+    microseconds per facet value at 10,000 entries instead of a pass over every activity.
+    """
 
     order: list[str]  # activity IRIs in the listing's stable order (Finnish name, then IRI)
-    facets: dict[str, dict[str, set[str]]]  # facet property IRI -> activity -> value IRIs
-    texts: dict[str, str]  # activity -> its searchable texts, lower-cased
+    masks: dict[str, dict[str, int]]  # facet property IRI -> value IRI -> activities having it
+    texts: list[str]  # the searchable texts of order[i], lower-cased
 
-    def matching(self, s: Site, state: ListingState) -> list[str]:
-        """The activities matching every chosen facet value and the search text, in order."""
-        wanted = [(str(s.vocab.KT[prop]), str(s.vocab.CONCEPT[value]))
-                  for param, prop, *_ in FACETS for value in state.values(param)]
+    def chosen(self, s: Site, state: ListingState) -> int:
+        """The activities matching every chosen facet value and the search text."""
+        mask = (1 << len(self.order)) - 1
+        for param, prop, *_ in FACETS:
+            for value in state.values(param):
+                mask &= self.masks[str(s.vocab.KT[prop])].get(str(s.vocab.CONCEPT[value]), 0)
         q = state.q.lower()
-        return [a for a in self.order
-                if all(value in self.facets[prop].get(a, ()) for prop, value in wanted)
-                and (not q or q in self.texts.get(a, ""))]
+        if q and mask:
+            mask &= int("".join("1" if q in text else "0" for text in reversed(self.texts)) or "0", 2)
+        return mask
+
+    def activities(self, mask: int, start: int = 0, stop: int | None = None) -> list[str]:
+        """The activities of `mask` in the listing's order, from the `start`-th to before the `stop`-th."""
+        bits = bin(mask)[:1:-1]  # bit i is character i
+        found, i = [], bits.find("1")
+        count = 0
+        while i >= 0 and (stop is None or count < stop):
+            if count >= start:
+                found.append(self.order[i])
+            count += 1
+            i = bits.find("1", i + 1)
+        return found
 
 
 def directory_index(s: Site) -> DirectoryIndex:
@@ -121,20 +140,41 @@ def directory_index(s: Site) -> DirectoryIndex:
             if p == label:
                 names[a] = value
             else:
-                facets[p].setdefault(a, set()).add(value)
+                facets[p].setdefault(value, set()).add(a)
                 names.setdefault(a, "")
         texts: dict[str, list[str]] = {}
         for row in select(s, "listing-search", limit=10_000_000):
             texts.setdefault(row["activity"].value, []).append(row["text"].value.lower())
         order = sorted(names, key=lambda a: (names[a].lower(), a))
-        return DirectoryIndex(order, facets, {a: "\n".join(t) for a, t in texts.items()})
+        position = {a: i for i, a in enumerate(order)}
+        masks = {prop: {value: _mask((position[a] for a in having), len(order)) for value, having in values.items()}
+                 for prop, values in facets.items()}
+        return DirectoryIndex(order, masks, ["\n".join(texts.get(a, ())) for a in order])
 
     return s.cached(("directory-index",), make)
 
 
+def warm(s: Site) -> None:
+    """Make the listing's per-build data now (e.g. in a preloading master, shared by its workers)."""
+    try:
+        directory_index(s)
+        concept_labels(s)
+    except StoreUnavailable:  # nothing published yet: the site says so until a build is
+        pass
+
+
+def _mask(positions, size: int) -> int:
+    """The bitmask with the given bit positions set (built as a digit string: linear in `size`)."""
+    digits = bytearray(b"0" * size)
+    for i in positions:
+        digits[size - 1 - i] = ord("1")
+    return int(digits.decode() or "0", 2)
+
+
 def search(s: Site, q: str) -> list[str]:
     """The activities whose texts contain `q`, case-insensitively."""
-    return sorted(directory_index(s).matching(s, ListingState(q=q)))
+    index = directory_index(s)
+    return sorted(index.activities(index.chosen(s, ListingState(q=q))))
 
 
 def concept_labels(s: Site) -> dict[str, list]:
@@ -153,10 +193,10 @@ def listing(s: Site, state: ListingState, lang: str) -> dict:
     """The listing's view model: rows of this page, total, facets with counts, paging links."""
     size = s.settings.page_size
     index = directory_index(s)
-    matching = index.matching(s, state)
-    total = len(matching)
+    matching = index.chosen(s, state)
+    total = matching.bit_count()
     pages = max(1, -(-total // size))
-    activities = matching[(state.page - 1) * size: state.page * size]
+    activities = index.activities(matching, (state.page - 1) * size, state.page * size)
     labels = concept_labels(s)
     return {
         "state": state, "total": total, "pages": pages, "first": (state.page - 1) * size + 1,
@@ -177,14 +217,15 @@ def _concept_text(s: Site, labels: dict, concept_id: str, lang: str) -> dict:
 
 
 def facet(s: Site, state: ListingState, lang: str, labels: dict, spec, index: DirectoryIndex,
-          matching: list[str]) -> dict:
+          matching: int) -> dict:
     """One facet: each value with the number of matching activities, and its toggle link."""
     param, prop, scheme, key = spec
-    per_activity = index.facets[str(s.vocab.KT[prop])]
-    counts = collections.Counter(v for a in matching for v in per_activity.get(a, ()))
+    counts = {iri: (having & matching).bit_count() for iri, having in index.masks[str(s.vocab.KT[prop])].items()}
     chosen = set(state.values(param))
     values = []
     for iri, count in counts.items():
+        if not count:
+            continue
         concept_id = local_name(iri)
         values.append({"id": concept_id, "count": count, "selected": concept_id in chosen,
                        "href": state.url(lang, toggle=(param, concept_id)), "iri": iri,
