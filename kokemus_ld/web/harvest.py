@@ -26,7 +26,7 @@ from .negotiation import GZIP, HTML, JSON, RESOURCE_FORMATS, TEXT, XML, by_name,
 from .pages import page_context
 from .queries import named
 from .render import graph_bytes, html
-from .resources import alternates, split_format
+from .resources import alternates, load_document, split_format
 from .site import data_response, pick, site
 
 bp = Blueprint("harvest", __name__)
@@ -59,7 +59,8 @@ def _catalog(since: dt.datetime | None) -> list:
 
     def make():
         info = s.store.build_info()
-        dataset_doc = s.store.query(named("document", doc=s.vocab.dataset), limit=100_000).triples
+        doc = load_document(s, s.vocab.dataset)  # the dataset's own triples and its links' labels
+        dataset_doc = doc.own + doc.linked if doc else []
         schemes = defaultdict(list)
         for row in s.store.query(named("catalog_schemes")).rows:
             schemes[row[0].value] += [row[1]] if row[1] is not None else []
