@@ -171,12 +171,6 @@ def _mask(positions, size: int) -> int:
     return int(digits.decode() or "0", 2)
 
 
-def search(s: Site, q: str) -> list[str]:
-    """The activities whose texts contain `q`, case-insensitively."""
-    index = directory_index(s)
-    return sorted(index.activities(index.chosen(s, ListingState(q=q))))
-
-
 def concept_labels(s: Site) -> dict[str, list]:
     """Every concept's labels (all languages), read once per build."""
 
