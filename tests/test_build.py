@@ -214,7 +214,7 @@ def test_a_crash_while_writing_leaves_the_published_build_untouched(built, tmp_p
     def disk_full(*_args, **_kwargs):
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(dataset, "_write_dumps", disk_full)
+    monkeypatch.setattr(dataset, "write_dumps", disk_full)
     with pytest.raises(OSError):
         build(settings, now=T1 + dt.timedelta(hours=1))
     assert os.readlink(Path(settings.publish_dir) / "current") == target

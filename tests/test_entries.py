@@ -11,6 +11,7 @@ from hypothesis import example, given, settings, strategies as st
 from conftest import copy_sources
 from kokemus_ld.build import entries
 from kokemus_ld.build.dataset import load_vocabulary
+from kokemus_ld.build.cache import BuildCache
 from kokemus_ld.build.entries import LList, LMap, parse_yaml, read_data
 from kokemus_ld.build.problems import DataError
 from kokemus_ld.config import ROOT
@@ -331,7 +332,22 @@ def test_an_edited_file_misses_and_only_it_is_parsed(tmp_path, concepts, parses)
     assert parses == ["data/organisations/ehja.yaml"]
     (ehja,) = [f for f in files if f.name == "data/organisations/ehja.yaml"]
     assert ehja.value["name"] == "Ehjä ry (muokattu)"
-    assert len(cache) == 19  # the old version's entry is gone, so the cache does not grow with edits
+
+
+def test_the_build_cache_keeps_only_the_files_just_read(tmp_path, concepts, parses):
+    """The next build's cache holds this build's files, not the old version of an edited one."""
+    folder = Path(copy_sources(tmp_path).data_dir)
+    first = BuildCache(None, "stamp")
+    read_data(folder, concepts, cache=first.reuse("parsed"))
+    path = folder / "organisations" / "ehja.yaml"
+    path.write_text(path.read_text(encoding="utf-8").replace("Ehjä ry", "Ehjä ry (muokattu)"), encoding="utf-8")
+    second = BuildCache(None, "stamp")
+    second.old["parsed"] = first.new["parsed"]  # as if read from the first build's folder
+    parses.clear()
+    read_data(folder, concepts, cache=second.reuse("parsed"))
+    assert parses == ["data/organisations/ehja.yaml"]
+    assert len(second.new["parsed"]) == len(first.new["parsed"]) == 19
+    assert second.new["parsed"].keys() != first.new["parsed"].keys()
 
 
 def test_unchanged_files_are_still_checked_across_files(tmp_path, concepts, parses):
@@ -359,4 +375,4 @@ def test_the_key_holds_the_name_and_the_concepts(tmp_path, concepts, parses):
     assert any("tuntematon käsite 'palvelu-tyopari'" in p for p in failure(folder, fewer, cache=cache))
     parses.clear()
     read_data(folder, concepts, label="data", cache=cache)
-    assert len(parses) == 19  # the entries of the other concept table were dropped
+    assert parses == []  # each table's results are kept under their own keys: the first's are found again

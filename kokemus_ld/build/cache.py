@@ -100,33 +100,18 @@ class BuildCache:
                 pickle.dump((self.stamp, entries), fh, protocol=pickle.HIGHEST_PROTOCOL)
 
 
-class Reuse(dict):
-    """A section as a dict: what is looked up and found, or stored, is kept for the next build."""
+class Reuse:
+    """A section as a mapping: what is looked up and found, or stored, is kept for the next build."""
 
     def __init__(self, cache: BuildCache, name: str):
-        super().__init__()
         self.cache, self.name = cache, name
-        self.key_of: dict[int, str] = {}  # id(value of a value) -> its key: what a later step can key on
-
-    def __contains__(self, key) -> bool:
-        return self.get(key) is not None
-
-    def __getitem__(self, key):
-        value = self.get(key)
-        if value is None:
-            raise KeyError(key)
-        return value
 
     def get(self, key, default=None):
         """The value of the previous build (or of this one), kept; else `default`."""
         value = self.cache.get(self.name, key)
-        if value is None:
-            return default
-        self.key_of[id(getattr(value, "value", value))] = key
-        return value
+        return default if value is None else value
 
     def __setitem__(self, key, value) -> None:
-        self.key_of[id(getattr(value, "value", value))] = key
         self.cache.put(self.name, key, value)
 
 

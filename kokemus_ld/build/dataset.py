@@ -30,9 +30,9 @@ from rdflib.namespace import DCTERMS as DCT, PROV, RDF, SKOS, XSD
 
 from ..config import Settings
 from ..vocab import Vocab, vocab
-from .cache import BuildCache, open_cache
+from .cache import BuildCache, digest, open_cache
 from .documents import Document, Mapped, describe_dataset, document, partition
-from .dumps import DUMP_NAME, DUMPS, write_dumps
+from .dumps import DUMP_NAME, DUMPS, Chunk, write_dumps
 from .entries import read_data
 from .problems import DataError, Problem
 from .shards import validate_documents
@@ -145,7 +145,7 @@ def check(settings: Settings) -> Checked:
         files = read_data(Path(settings.data_dir), vocabulary.concepts, label=Path(settings.data_dir).name,
                           cache=parsed)
     with stage("map"):
-        data = Mapped(files, v, settings, cache, parsed.key_of)
+        data = Mapped(files, v, settings, cache)
     with stage("validate"):
         report = validate_documents(data, vocabulary.graph, where, Shapes(shapes), cache)
     report.problems = sorted(set(report.problems) | set(files.warnings))
@@ -190,10 +190,9 @@ def build(settings: Settings, now: dt.datetime | None = None) -> BuildResult:
     work = Path(tempfile.mkdtemp(prefix=f".{build_id}.", dir=publish / "builds"))
     try:
         with stage("dumps"):
-            chunks = [(doc, documents[doc].with_modified(modified[doc]) if doc in dated else documents[doc].nquads)
-                      for doc in sorted(documents)]
-            dumps = _write_dumps(work, chunks, v.prefixes, checked.cache)
-        _write_report(work / "report.ttl", checked.report)
+            chunks = [_chunk(documents[doc], modified[doc] if doc in dated else None) for doc in sorted(documents)]
+            dumps = write_dumps(work, chunks, v.prefixes, checked.cache)
+        _write_report(work / "report.ttl", checked.report, checked.cache)
         meta = {
             "build_id": build_id,
             "built": now.isoformat(),
@@ -215,8 +214,10 @@ def build(settings: Settings, now: dt.datetime | None = None) -> BuildResult:
                 "problems": [str(p) for p in checked.report.problems],
             },
         }
-        (work / "changes.json").write_text(json.dumps(events, ensure_ascii=False, indent=0))
-        (work / "meta.json").write_text(json.dumps(meta, ensure_ascii=False, indent=1))
+        # one event per line, like the feed reads them; no indent= (it turns off json's C encoder)
+        (work / "changes.json").write_text("[\n" + ",\n".join(json.dumps(e, ensure_ascii=False) for e in events)
+                                           + "\n]\n")
+        (work / "meta.json").write_text(json.dumps(meta, ensure_ascii=False))
         with stage("save"):
             if checked.cache is not None:
                 checked.cache.save(work)
@@ -286,12 +287,27 @@ def _previous_events(previous: dict | None) -> list:
     return json.loads(path.read_text()) if path.exists() else []
 
 
-def _write_dumps(work: Path, chunks: list, prefixes: dict, cache: BuildCache | None) -> dict:
-    """Every dump format and a gzip of each (see dumps.py); their meta.json entries."""
-    return write_dumps(work, chunks, prefixes, cache)
+def _chunk(d: Document, modified: str | None) -> Chunk:
+    """A document's part of the dumps: its N-Quads, with its `dct:modified` when it gets one.
+
+    The bytes are made only when a dump block is serialized anew; the key names them without."""
+    if modified is None:
+        return Chunk(d.iri, d.sha, lambda: d.nquads)
+    return Chunk(d.iri, digest(d.sha, modified), lambda: d.with_modified(modified))
 
 
-def _write_report(path: Path, report: Report) -> None:
+def _write_report(path: Path, report: Report, cache: BuildCache | None) -> None:
+    """The SHACL validation report as Turtle (written again only when the findings changed)."""
+    key = digest(*map(repr, report.findings), report.conforms)
+    cached = cache.get("published", "report") if cache is not None else None
+    if cached is None or cached[0] != key:
+        cached = (key, _report_turtle(report))
+    if cache is not None:
+        cache.put("published", "report", cached)
+    path.write_bytes(cached[1])
+
+
+def _report_turtle(report: Report) -> bytes:
     """The SHACL validation report as Turtle: one sh:ValidationResult per finding."""
     sh = "http://www.w3.org/ns/shacl#"
     a, node = ox.NamedNode(str(RDF.type)), ox.BlankNode("report")
@@ -312,7 +328,7 @@ def _write_report(path: Path, report: Report) -> None:
                 triples.append(ox.Triple(r, ox.NamedNode(sh + key), _report_term(value)))
         for language, text in f.messages:
             triples.append(ox.Triple(r, ox.NamedNode(sh + "resultMessage"), ox.Literal(text, language=language)))
-    ox.serialize(triples, str(path), format=ox.RdfFormat.TURTLE, prefixes={"sh": sh})
+    return ox.serialize(triples, format=ox.RdfFormat.TURTLE, prefixes={"sh": sh})
 
 
 def _report_term(value: tuple):

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
-import pickle
 from collections import defaultdict
 from operator import itemgetter
 
@@ -38,6 +37,7 @@ class Document:
     nquads: bytes  # sorted lines, the canonical dump's chunk
     modified_at: int  # byte offset of the document's own dct:modified line in `nquads`
     described: bool  # the document IRI is itself a subject (so it gets dct:modified)
+    sha: str = ""  # SHA-256 of `nquads`: names these exact bytes (a dump block's key) without rehashing them
     refers: frozenset = frozenset()  # other documents its IRIs point at
     triples: list | None = None  # rdflib triples, when mapped in this build (not cached)
 
@@ -66,7 +66,8 @@ def document(iri: str, triples: list) -> Document:
     refers = frozenset(d for d in (_document_of(o) for _s, _p, o in triples if isinstance(o, URIRef)) if d != iri)
     described = any(s == URIRef(iri) for s, _p, _o in triples)
     digest = _digest(f"{s} <{p}> {o}" for s, p, o, _t in keyed)
-    return Document(iri, digest, len(triples), lines, offset, described, refers, triples)
+    return Document(iri, digest, len(triples), lines, offset, described, hashlib.sha256(lines).hexdigest(), refers,
+                    triples)
 
 
 def _document_of(iri) -> str:
@@ -161,25 +162,16 @@ class MappedFile:
 class Mapped:
     """Every file of the data folder as documents, mapped in this build or taken from the cache."""
 
-    def __init__(self, files: list[SourceFile], v: Vocab, settings: Settings, cache: BuildCache | None,
-                 read: dict[int, str] | None = None):
-        """`read`: id(file value) -> the hash of the bytes it was read from (the YAML cache's key),
-        a cheaper key than the value itself."""
+    def __init__(self, files: list[SourceFile], v: Vocab, settings: Settings, cache: BuildCache | None):
         self.v, self.settings = v, settings
-        self.orgs = {f.value["id"]: f.value for f in files if f.kind == "organisations"}
+        self.orgs = {f.facts.ids[0][0]: f for f in files if f.kind == "organisations"}
         dataset = [f for f in files if f.kind == "dataset.yaml"]
         self.source_page = dataset[0].value["source_page"] if dataset else None
         self.files: dict[str, MappedFile] = {}
-        read = read or {}
-
-        def key_of(value) -> str:
-            return read.get(id(value)) or digest(pickle.dumps(value, protocol=5))
-
         for f in files:
             organisation = self._organisation(f)
-            key = digest(f.name, f.kind, key_of(f.value), key_of(organisation) if organisation is not None else "",
-                         self.source_page)
-            group = organisation["id"] if organisation is not None else ""
+            key = digest(f.name, f.kind, f.key, organisation.key if organisation is not None else "", self.source_page)
+            group = organisation.facts.ids[0][0] if organisation is not None else ""
             cached = cache.get("mapped", key) if cache is not None else None
             if cached is not None:
                 self.files[f.name] = MappedFile(f, key, group, cached)
@@ -190,16 +182,18 @@ class Mapped:
                 cache.put("mapped", key, [d.cached() for d in mapped.documents])
             self.files[f.name] = mapped
 
-    def _organisation(self, f: SourceFile):
+    def _organisation(self, f: SourceFile) -> SourceFile | None:
+        """The organisation's file of an organisation or an activity (what its mapping reads)."""
         if f.kind == "organisations":
-            return f.value
+            return f
         if f.kind == "activities":
-            return self.orgs.get(f.value["organisation"])
+            return self.orgs.get(f.facts.organisation[0])
         return None
 
     def _map(self, mapped: MappedFile) -> None:
         f = mapped.source
-        triples, where = map_file(f, self._organisation(f), self.source_page, self.v)
+        organisation = self._organisation(f)
+        triples, where = map_file(f, organisation.value if organisation is not None else None, self.source_page, self.v)
         if f.kind == "dataset.yaml":  # the licence is a setting, validated as it will be published
             describe_dataset(triples, self.v, self.settings)
         mapped.documents = [document(iri, t) for iri, t in sorted(partition(triples, self.v).items())]

@@ -22,6 +22,7 @@ import os
 import struct
 import zlib
 from pathlib import Path
+from typing import Callable, NamedTuple
 
 import pyoxigraph as ox
 
@@ -42,6 +43,14 @@ _FINAL = zlib.compressobj(LEVEL, zlib.DEFLATED, -15).flush(zlib.Z_FINISH)  # the
 _GZIP_HEADER = b"\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\xff"  # no name, no time: reproducible
 
 
+class Chunk(NamedTuple):
+    """One document's part of the dumps: its IRI, a key naming its N-Quads bytes exactly, the bytes."""
+
+    iri: str
+    key: str
+    nquads: Callable[[], bytes]  # made only for a block that is serialized anew
+
+
 @dataclasses.dataclass
 class Block:
     """Where one block lies in a dump and in its gzip, and the CRCs that vouch for a copy."""
@@ -55,21 +64,28 @@ class Block:
     zcrc: int
 
 
-def write_dumps(work: Path, chunks: list[tuple[str, bytes]], prefixes: dict, cache: BuildCache | None) -> dict:
-    """Every dump and its gzip from the documents' N-Quads chunks (IRI order); the meta.json entries."""
-    keys = [hashlib.sha256(chunk).digest() for _iri, chunk in chunks]
-    cuts = [i for i, (iri, _c) in enumerate(chunks) if i == 0 or zlib.crc32(iri.encode()) % SPAN == 0]
+def write_dumps(work: Path, chunks: list[Chunk], prefixes: dict, cache: BuildCache | None) -> dict:
+    """Every dump and its gzip from the documents' chunks (IRI order); the meta.json entries.
+
+    The formats are written side by side in threads: copying, CRCs, hashing and zlib release
+    the GIL, so a rebuild that mostly copies uses both cores."""
+    cuts = [i for i, c in enumerate(chunks) if i == 0 or zlib.crc32(c.iri.encode()) % SPAN == 0]
     spans = list(zip(cuts, cuts[1:] + [len(chunks)]))
+    old = Path(cache.previous) if cache is not None and cache.previous is not None else None
     dumps = {}
-    with concurrent.futures.ThreadPoolExecutor(max_workers=os.cpu_count() or 2) as pool:
+    with concurrent.futures.ThreadPoolExecutor(max_workers=os.cpu_count() or 2) as pool, \
+            concurrent.futures.ThreadPoolExecutor(max_workers=len(DUMPS)) as formats:
+        written = {}
         for name, fmt, ext in DUMPS:
-            blocks = [(digest(ext, i == 0, *keys[a:b]), a, b) for i, (a, b) in enumerate(spans)]
-            previous = cache.get("dumps", ext) if cache is not None else None
-            old = Path(cache.previous) if cache is not None and cache.previous is not None else None
-            path = work / f"{DUMP_NAME}.{ext}"
-            index, sums = _write(path, ext, blocks, chunks, prefixes, previous if old is not None else None, old, pool)
+            blocks = [(digest(ext, i == 0, *(c.key for c in chunks[a:b])), a, b) for i, (a, b) in enumerate(spans)]
+            previous = cache.get("dumps", ext) if cache is not None and old is not None else None
+            written[ext] = formats.submit(_write, work / f"{DUMP_NAME}.{ext}", ext, blocks, chunks, prefixes,
+                                          previous, old, pool)
+        for name, fmt, ext in DUMPS:
+            index, sums = written[ext].result()
             if cache is not None:
                 cache.put("dumps", ext, index)
+            path = work / f"{DUMP_NAME}.{ext}"
             for target, sha in zip((path, Path(str(path) + ".gz")), sums):
                 dumps[target.name] = {"format": name, "media_type": fmt.media_type, "gzip": target.suffix == ".gz",
                                       "bytes": target.stat().st_size, "sha256": sha}
@@ -151,9 +167,9 @@ def _copy(src, zsrc, block: Block) -> tuple[bytes | None, bytes | None]:
     return data, zdata
 
 
-def _fresh(ext: str, chunks: list[tuple[str, bytes]], prefixes: dict, first: bool) -> tuple[bytes, bytes]:
+def _fresh(ext: str, chunks: list[Chunk], prefixes: dict, first: bool) -> tuple[bytes, bytes]:
     """A block serialized anew, and compressed."""
-    data = b"".join(_fragment(ext, iri, chunk, prefixes, first and i == 0) for i, (iri, chunk) in enumerate(chunks))
+    data = b"".join(_fragment(ext, c.iri, c.nquads(), prefixes, first and i == 0) for i, c in enumerate(chunks))
     return data, _deflate(data)
 
 

@@ -13,6 +13,7 @@ import dataclasses
 import difflib
 import hashlib
 import os
+import pickle
 import re
 import unicodedata
 from pathlib import Path
@@ -328,14 +329,57 @@ class SourceFiles(list):
     warnings: list[Problem]
 
 
-@dataclasses.dataclass
-class SourceFile:
-    """One YAML file of the data folder, parsed, with its relative name for messages."""
+class Facts(NamedTuple):
+    """What the checks across files read of one file, kept beside it so they never need its value."""
 
-    path: str  # a string: building 15,000 pathlib paths was a third of a read from the cache
-    name: str  # e.g. data/activities/finfami.yaml
-    kind: str
-    value: Any
+    ids: tuple = ()  # ((id, line), ...) of the file's entries
+    units: tuple = ()  # an organisation's unit ids
+    organisation: tuple | None = None  # an activity's (organisation id, line)
+    unit: tuple | None = None  # an activity's (unit id, line)
+    publisher: tuple | None = None  # dataset.yaml's (publisher id, line)
+
+
+def facts_of(kind: str, value: Any) -> Facts:
+    """The facts of one checked file's value (see `_cross_check`)."""
+    items = value if isinstance(value, list) else [value]
+    lines = getattr(value, "item_lines", None)
+    ids = tuple((item["id"], item.key_lines.get("id", 1) if isinstance(item, LMap) else (lines[i] if lines else 1))
+                for i, item in enumerate(items) if isinstance(item, dict) and "id" in item)
+    if kind == "organisations":
+        return Facts(ids, units=tuple(u["id"] for u in value.get("units") or []))
+    if kind == "activities":
+        unit = (value["unit"], value.key_lines.get("unit", 1)) if "unit" in value else None
+        return Facts(ids, organisation=(value["organisation"], value.key_lines.get("organisation", 1)), unit=unit)
+    if kind == "dataset.yaml":
+        return Facts(ids, publisher=(value["publisher"], value.key_lines["publisher"]))
+    return Facts(ids)
+
+
+class SourceFile:
+    """One YAML file of the data folder, checked, with its relative name for messages.
+
+    A file read from the cache keeps its value pickled until something asks for it: a
+    rebuild after one edit maps one file, and unpickling 15,000 parsed files (~450,000
+    objects) cost more than everything else it did.
+    """
+
+    __slots__ = ("path", "name", "kind", "key", "facts", "_value", "_blob")
+
+    def __init__(self, path: str, name: str, kind: str, key: str, facts: Facts, value: Any = None,
+                 blob: bytes | None = None):
+        self.path = path  # a string: building 15,000 pathlib paths was a third of a read from the cache
+        self.name = name  # e.g. data/activities/finfami.yaml
+        self.kind = kind
+        self.key = key  # the hash of the bytes and of what reading them depends on (`_cache_key`)
+        self.facts = facts
+        self._value, self._blob = value, blob
+
+    @property
+    def value(self) -> Any:
+        """The parsed, checked value (LMap / LList / scalars), unpickled on first use."""
+        if self._value is None:
+            self._value = pickle.loads(self._blob)  # noqa: S301 - our own build cache, see cache.py
+        return self._value
 
 
 class Checker:
@@ -487,10 +531,10 @@ def read_data(data_dir: Path, concepts: dict[str, str], label: str = "data",
               cache: dict[str, FileResult] | None = None) -> SourceFiles:
     """Read and check every YAML file of the data folder; raise `DataError` with all problems.
 
-    `cache` maps a file's key (`_cache_key`) to its `FileResult`: a hit skips parsing and the
-    schema check, a miss is added, and afterwards the cache holds exactly the files just read
-    (so it does not grow with every edit). The checks across files always run over every file,
-    and a cached file's warnings are reported again.
+    `cache` maps a file's key (`_cache_key`) to its cached `FileResult`: a hit skips parsing and
+    the schema check (and leaves the value pickled until asked for), a miss is added. The
+    checks across files always run over every file, from its facts, and a cached file's
+    warnings are reported again.
     """
     problems: list[Problem] = []
     files = SourceFiles()
@@ -499,7 +543,6 @@ def read_data(data_dir: Path, concepts: dict[str, str], label: str = "data",
                                  f"tiedostoa ei ole: onko datakansio {data_dir} oikea?",
                                  f"the file does not exist: is the data folder {data_dir} right?")])
     depends = _depends_on(label, concepts)
-    used: set[str] = set()
     folder = str(data_dir)
     for rel in _file_names(data_dir):
         name = f"{label}/{rel}"
@@ -519,20 +562,19 @@ def read_data(data_dir: Path, concepts: dict[str, str], label: str = "data",
         if len(raw) > MAX_FILE_BYTES:
             problems.append(Problem(name, 1, "(file)", "tiedosto on liian suuri (yli 1 Mt)", "the file is too large (over 1 MB)"))
             continue
-        if cache is None:
-            result = read_file(raw, name, kind, concepts)
-        else:
-            key = _cache_key(depends, name, raw)
-            used.add(key)
-            result = cache.get(key)
-            if result is None:
-                result = cache[key] = read_file(raw, name, kind, concepts)
+        key = _cache_key(depends, name, raw)
+        result = cache.get(key) if cache is not None else None
+        if result is not None:  # as cached: the value pickled
+            problems.extend(result.problems)
+            if result.value is not None:
+                files.append(SourceFile(path, name, kind, key, result.facts, blob=result.value))
+            continue
+        result = read_file(raw, name, kind, concepts)
+        if cache is not None:
+            cache[key] = result.cached()
         problems.extend(result.problems)
         if result.value is not None:
-            files.append(SourceFile(path, name, kind, result.value))
-    if cache is not None:
-        for gone in cache.keys() - used:
-            del cache[gone]
+            files.append(SourceFile(path, name, kind, key, result.facts, value=result.value))
     problems.extend(_cross_check(files))
     if any(p.severity == "violation" for p in problems):
         raise DataError(problems)
@@ -554,12 +596,17 @@ def _file_names(data_dir: Path) -> list[str]:
 class FileResult(NamedTuple):
     """One file read and checked on its own: its problems, and its value when it has no violation.
 
-    Plain data (tuples, `Problem`s, `LMap`/`LList`/str/int/...), so a cache of these pickles; the
-    values are shared between the builds that hit the cache, so nothing may change them.
+    As kept in the build cache, `value` is the value pickled (bytes), so a cache of 15,000
+    files loads as 15,000 byte strings; `facts` are what the checks across files need.
     """
 
     problems: tuple[Problem, ...]
     value: Any
+    facts: Facts | None = None
+
+    def cached(self) -> "FileResult":
+        """The result as the cache keeps it (value pickled)."""
+        return self._replace(value=None if self.value is None else pickle.dumps(self.value, protocol=5))
 
 
 def read_file(raw: bytes, name: str, kind: str, concepts: dict[str, str]) -> FileResult:
@@ -578,8 +625,10 @@ def read_file(raw: bytes, name: str, kind: str, concepts: dict[str, str]) -> Fil
         return FileResult((Problem(name, 1, "(file)", "tiedosto on tyhjä", "the file is empty"),), None)
     checker = Checker(name, concepts)
     checker.check(value, FILE_KINDS[kind], "", getattr(value, "line", 1))
-    clean = not any(p.severity == "violation" for p in checker.problems)
-    return FileResult(tuple(checker.problems), nfc(value) if clean else None)
+    if any(p.severity == "violation" for p in checker.problems):
+        return FileResult(tuple(checker.problems), None)
+    value = nfc(value)
+    return FileResult(tuple(checker.problems), value, facts_of(kind, value))
 
 
 # What a file's result depends on besides its bytes and name: this module and problems.py (the
@@ -605,48 +654,38 @@ def _cache_key(depends: Any, name: str, raw: bytes) -> str:
 
 
 def _cross_check(files: list[SourceFile]) -> list[Problem]:
-    """Checks across files: unique ids, and references to organisations and units that exist."""
+    """Checks across files, from each file's facts: unique ids, and references to organisations
+    and units that exist."""
     problems: list[Problem] = []
     seen: dict[tuple[str, str], str] = {}
-    orgs: dict[str, Any] = {}
-
-    def unique(kind: str, ident: str, file: SourceFile, line: int) -> None:
-        key = (kind, ident)
-        if key in seen:
-            problems.append(Problem(file.name, line, "id", f"tunniste '{ident}' on jo käytössä tiedostossa {seen[key]}",
-                                    f"id '{ident}' is already used in {seen[key]}"))
-        else:
-            seen[key] = file.name
-
+    units: dict[str, tuple] = {}  # organisation id -> its unit ids
     for f in files:
-        items = f.value if isinstance(f.value, list) else [f.value]
-        lines = getattr(f.value, "item_lines", None)
-        for i, item in enumerate(items):
-            if isinstance(item, dict) and "id" in item:
-                line = item.key_lines.get("id", 1) if isinstance(item, LMap) else (lines[i] if lines else 1)
-                unique(f.kind, item["id"], f, line)
+        for ident, line in f.facts.ids:
+            key = (f.kind, ident)
+            if key in seen:
+                problems.append(Problem(f.name, line, "id", f"tunniste '{ident}' on jo käytössä tiedostossa {seen[key]}",
+                                        f"id '{ident}' is already used in {seen[key]}"))
+            else:
+                seen[key] = f.name
             if f.kind == "organisations":
-                orgs[item["id"]] = item
+                units[ident] = f.facts.units
     for f in files:
         if f.kind != "activities":
             continue
-        entry = f.value
-        org = orgs.get(entry["organisation"])
-        line = entry.key_lines.get("organisation", 1)
-        if org is None:
-            near = difflib.get_close_matches(entry["organisation"], orgs, n=1, cutoff=0.5)
+        (org, line), unit = f.facts.organisation, f.facts.unit
+        if org not in units:
+            near = difflib.get_close_matches(org, units, n=1, cutoff=0.5)
             hint = (f"; tarkoititko '{near[0]}'?", f"; did you mean '{near[0]}'?") if near else ("", "")
             problems.append(Problem(f.name, line, "organisation",
-                                    f"järjestöä '{entry['organisation']}' ei ole kansiossa organisations/{hint[0]}",
-                                    f"no organisation '{entry['organisation']}' in organisations/{hint[1]}"))
-        elif "unit" in entry and entry["unit"] not in {u["id"] for u in org.get("units") or []}:
-            problems.append(Problem(f.name, entry.key_lines.get("unit", 1), "unit",
-                                    f"järjestöllä '{org['id']}' ei ole yksikköä '{entry['unit']}'",
-                                    f"organisation '{org['id']}' has no unit '{entry['unit']}'"))
-    dataset = [f for f in files if f.kind == "dataset.yaml"]
-    if dataset and dataset[0].value["publisher"] not in orgs:
-        problems.append(Problem(dataset[0].name, dataset[0].value.key_lines["publisher"], "publisher",
-                                "julkaisijaa ei ole kansiossa organisations/", "the publisher is not in organisations/"))
+                                    f"järjestöä '{org}' ei ole kansiossa organisations/{hint[0]}",
+                                    f"no organisation '{org}' in organisations/{hint[1]}"))
+        elif unit is not None and unit[0] not in units[org]:
+            problems.append(Problem(f.name, unit[1], "unit", f"järjestöllä '{org}' ei ole yksikköä '{unit[0]}'",
+                                    f"organisation '{org}' has no unit '{unit[0]}'"))
+    for f in files:
+        if f.kind == "dataset.yaml" and f.facts.publisher[0] not in units:
+            problems.append(Problem(f.name, f.facts.publisher[1], "publisher",
+                                    "julkaisijaa ei ole kansiossa organisations/", "the publisher is not in organisations/"))
     return problems
 
 
