@@ -2,7 +2,10 @@
 
 The store is asked twice per build for an index (every activity's order, facet values and
 search texts, `DirectoryIndex`); filtering, counting and paging then run in memory on
-bitmasks, and each page asks the store once more, for its rows' summaries. The state lives in the URL (`?palvelu=palvelu-tyopari&q=...&sivu=2`), so a
+bitmasks. A row (one activity's card) depends only on the build, the activity and the UI
+language, so its HTML is rendered once per build and kept (`RowCache`); a page asks the store
+only for the summaries of rows not kept yet. The facet values' labels are made once per build
+and language too. The state lives in the URL (`?palvelu=palvelu-tyopari&q=...&sivu=2`), so a
 listing is shareable and works without JavaScript.
 """
 
@@ -10,15 +13,19 @@ from __future__ import annotations
 
 import dataclasses
 import re
+import threading
+from collections import OrderedDict
 from urllib.parse import urlencode
 
 from flask import request
+from markupsafe import Markup
 
 from ..store.base import StoreUnavailable
 from ..vocab import DCT, SKOS
 from .errors import ClientError
-from .pages import labelled_links, local_name, select, text_view
+from .pages import labelled_links, local_name, page_context, select, text_view
 from .queries import safe_iri
+from .render import macro
 from .site import Site
 
 # URL parameter, kt: property the facet reads, its concept scheme, UI string key.
@@ -32,6 +39,10 @@ MAX_QUERY_CHARS = 200
 MAX_PAGE = 10_000
 _CONCEPT_ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,100}$")
 SUMMARY_CHARS = 280
+# Rows kept per worker (all languages): a row's HTML is ~1.5-2 kB as UTF-8, so 5,000 rows cost
+# ~10 MiB whatever N is (the worker is near its 2 GiB at N = 50,000). Enough for every row that
+# a run of facet and search pages at N = 10,000 shows; older rows are rendered again.
+ROWS_KEPT = 5_000
 
 
 @dataclasses.dataclass(frozen=True)
@@ -192,10 +203,11 @@ def listing(s: Site, state: ListingState, lang: str) -> dict:
     pages = max(1, -(-total // size))
     activities = index.activities(matching, (state.page - 1) * size, state.page * size)
     labels = concept_labels(s)
+    views = facet_values(s, lang)
     return {
         "state": state, "total": total, "pages": pages, "first": (state.page - 1) * size + 1,
-        "rows": summaries(s, activities, labels, lang),
-        "facets": [facet(s, state, lang, labels, f, index, matching) for f in FACETS],
+        "rows": rows(s, activities, views, lang),
+        "facets": [facet(s, state, lang, views, f, index, matching) for f in FACETS],
         "chosen": [{"param": p, "id": v, "label": _concept_text(s, labels, v, lang),
                     "remove": state.url(lang, toggle=(p, v))} for p, values in state.chosen for v in values],
         "prev": state.url(lang, page=state.page - 1) if state.page > 1 else None,
@@ -210,33 +222,91 @@ def _concept_text(s: Site, labels: dict, concept_id: str, lang: str) -> dict:
     return text_view(labels.get(iri, []), lang) or {"text": concept_id, "lang": None, "fallback": False}
 
 
-def facet(s: Site, state: ListingState, lang: str, labels: dict, spec, index: DirectoryIndex,
+def facet_values(s: Site, lang: str) -> dict[str, dict]:
+    """Every facet value (so every concept a row links to) in `lang`: its label, its label's HTML
+    (language mark, fallback note) and its link's HTML, made once per build."""
+
+    def make():
+        labels = concept_labels(s)
+        context = page_context("listing")
+        label_html, link_html = macro("_macros.html", "txt", **context), macro("_macros.html", "a", **context)
+        out = {}
+        for having in directory_index(s).masks.values():
+            for iri in having:
+                view = text_view(labels.get(iri, []), lang) or {"text": local_name(iri), "lang": None,
+                                                                 "fallback": False}
+                out[iri] = {**view, "id": local_name(iri), "iri": iri, "sort": view["text"].lower(),
+                            "label": label_html(view), "link": link_html({**view, "href": s.link(iri)})}
+        return out
+
+    return s.cached(("listing-facet-values", lang), make)
+
+
+def facet(s: Site, state: ListingState, lang: str, labelled: dict, spec, index: DirectoryIndex,
           matching: int) -> dict:
     """One facet: each value with the number of matching activities, and its toggle link."""
     param, prop, scheme, key = spec
-    counts = {iri: (having & matching).bit_count() for iri, having in index.masks[str(s.vocab.KT[prop])].items()}
     chosen = set(state.values(param))
     values = []
-    for iri, count in counts.items():
+    for iri, having in index.masks[str(s.vocab.KT[prop])].items():
+        count = (having & matching).bit_count()
         if not count:
             continue
-        concept_id = local_name(iri)
-        values.append({"id": concept_id, "count": count, "selected": concept_id in chosen,
-                       "href": state.url(lang, toggle=(param, concept_id)), "iri": iri,
-                       **(text_view(labels.get(iri, []), lang) or {"text": concept_id, "lang": None,
-                                                                   "fallback": False})})
-    values.sort(key=lambda v: (not v["selected"], -v["count"], v["text"].lower()))
+        value = labelled[iri]
+        values.append({**value, "count": count, "selected": value["id"] in chosen,
+                       "href": state.url(lang, toggle=(param, value["id"]))})
+    values.sort(key=lambda v: (not v["selected"], -v["count"], v["sort"]))
     return {"param": param, "key": key, "scheme": s.link(s.vocab.SCHEME + scheme), "values": values}
 
 
-def summaries(s: Site, activities: list[str], labels: dict, lang: str) -> list[dict]:
-    """The rows of one page, from a single query over the page's activities."""
+class RowCache:
+    """Rows' HTML for one build as UTF-8 bytes, the `size` most recently shown (an LRU, thread-safe)."""
+
+    def __init__(self, size: int):
+        self.size = size
+        self._rows: OrderedDict[tuple[str, str], tuple[str, bytes]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: tuple[str, str]) -> tuple[str, bytes] | None:
+        """The kept (name, HTML) of a (language, activity), or None."""
+        with self._lock:
+            row = self._rows.get(key)
+            if row is not None:
+                self._rows.move_to_end(key)
+            return row
+
+    def put(self, key: tuple[str, str], row: tuple[str, bytes]) -> None:
+        """Keep a row, forgetting the least recently shown beyond `size`."""
+        with self._lock:
+            self._rows[key] = row
+            while len(self._rows) > self.size:
+                self._rows.popitem(last=False)
+
+
+def rows(s: Site, activities: list[str], values: dict, lang: str) -> list[dict]:
+    """The page's rows, each with its card's HTML: kept per build, only the missing ones summarised."""
+    kept = s.cached(("listing-rows",), lambda: RowCache(ROWS_KEPT))
+    found = {a: kept.get((lang, a)) for a in activities}
+    missing = [a for a, row in found.items() if row is None]
+    if missing:
+        card = macro("_listing.html", "card", **page_context("listing"))
+        for summary in summaries(s, missing, values, lang):
+            row = found[summary["iri"]] = (summary["link"]["text"], str(card(summary)).encode("utf-8"))
+            kept.put((lang, summary["iri"]), row)
+    # "link" keeps the name where the page's JSON-LD reads it (views.directory)
+    return [{"iri": a, "link": {"text": found[a][0]}, "html": Markup(found[a][1].decode("utf-8"))}
+            for a in activities]
+
+
+def summaries(s: Site, activities: list[str], values: dict, lang: str) -> list[dict]:
+    """The rows of one page, from a single query over the page's activities; `values` are the
+    facet values' views (`facet_values`), whose links the rows show."""
     if not activities:
         return []
-    values = " ".join(f"<{safe_iri(a)}>" for a in activities)
+    listed = " ".join(f"<{safe_iri(a)}>" for a in activities)
     by_activity: dict[str, dict[str, list]] = {a: {} for a in activities}
     org_rows = []
-    for row in select(s, "listing-summaries", fragments={"#ACTIVITIES": values}):
+    for row in select(s, "listing-summaries", fragments={"#ACTIVITIES": listed}):
         if "orgLabel" in row:
             org_rows.append({"org": row["o"], "label": row["orgLabel"], "activity": row["activity"]})
         else:
@@ -251,13 +321,9 @@ def summaries(s: Site, activities: list[str], labels: dict, lang: str) -> list[d
         if description and len(description["text"]) > SUMMARY_CHARS:
             description = {**description, "text": description["text"][:SUMMARY_CHARS].rsplit(" ", 1)[0] + " …"}
 
-        def concept_links(prop: str) -> list[dict]:
-            found = []
-            for term in props.get(kt + prop, []):
-                text = text_view(labels.get(term.value, []), lang) or {"text": local_name(term.value), "lang": None,
-                                                                        "fallback": False}
-                found.append({**text, "href": s.link(term.value), "iri": term.value})
-            return sorted(found, key=lambda v: v["text"].lower())
+        def concept_links(prop: str) -> list[Markup]:
+            found = sorted((values[term.value] for term in props.get(kt + prop, [])), key=lambda v: v["sort"])
+            return [v["link"] for v in found]
 
         orgs = labelled_links(s, [r for r in org_rows if r["activity"].value == a], "org", lang)
         out.append({"iri": a, "link": {**name, "href": s.link(a), "iri": a}, "description": description,
