@@ -56,6 +56,9 @@ def test_the_search_text_narrows_within_the_chosen_values(built):
     found = index.activities(index.chosen(s, ListingState(q="NUOR")))  # case-insensitive substring
     assert found and set(found) < set(index.order)
     assert all("nuor" in index.texts[index.order.index(a)] for a in found)
+    made = []
+    s.cached(("listing-search", "nuor"), lambda: made.append(1))
+    assert made == []  # the search's activities are kept for the build: the next facet or page reuses them
 
 
 def test_warm_makes_the_index_before_any_request_and_tolerates_no_build(built, tmp_path):
