@@ -61,15 +61,18 @@ def test_the_search_text_narrows_within_the_chosen_values(built):
     assert made == []  # the search's activities are kept for the build: the next facet or page reuses them
 
 
-def test_warm_makes_the_index_before_any_request_and_tolerates_no_build(built, tmp_path):
+def test_warm_makes_the_index_and_rows_before_any_request_and_tolerates_no_build(built, tmp_path, monkeypatch):
     app = create_app(built, EmbeddedStore(built))
     s = app.extensions["kokemus"]
-    warm(s)
+    warm(app)
     made = []
     s.cached(("directory-index",), lambda: made.append(1))
     assert made == []  # already there: no visitor pays for it
+    asked = _summarised(monkeypatch)
+    assert app.test_client().get("/hakemisto").data.count(b'<li class="card">') == 7
+    assert asked == []  # every Finnish row was rendered by warm
     empty = Settings(base_iri=built.base_iri, publish_dir=str(tmp_path / "nothing"))
-    warm(create_app(empty, EmbeddedStore(empty)).extensions["kokemus"])  # no build published: no error
+    warm(create_app(empty, EmbeddedStore(empty)))  # no build published: no error
 
 
 # -- rows kept per build: the page is the same whether its rows are kept or rendered afresh ----

@@ -17,7 +17,7 @@ import threading
 from collections import OrderedDict
 from urllib.parse import urlencode
 
-from flask import request
+from flask import Flask, g, request
 from markupsafe import Markup
 
 from ..store.base import StoreUnavailable
@@ -39,10 +39,12 @@ MAX_QUERY_CHARS = 200
 MAX_PAGE = 10_000
 _CONCEPT_ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,100}$")
 SUMMARY_CHARS = 280
-# Rows kept per worker (all languages): a row's HTML is ~1.5-2 kB as UTF-8, so 5,000 rows cost
-# ~10 MiB whatever N is (the worker is near its 2 GiB at N = 50,000). Enough for every row that
-# a run of facet and search pages at N = 10,000 shows; older rows are rendered again.
-ROWS_KEPT = 5_000
+# Rows kept per worker, all languages (an LRU): a kept row costs ~1,450 bytes (1,150 of HTML as
+# UTF-8), so 12,000 rows cost ~17 MiB whatever N is (the worker is near its 2 GiB at N = 50,000).
+# `warm` renders the Finnish rows in the master: every row at N = 10,000, with room for other
+# languages; beyond that, rows not kept are rendered on demand (~0.8 ms each, summary included).
+ROWS_KEPT = 12_000
+WARM_ROWS_PER_QUERY = 200
 
 
 @dataclasses.dataclass(frozen=True)
@@ -169,11 +171,18 @@ def directory_index(s: Site) -> DirectoryIndex:
     return s.cached(("directory-index",), make)
 
 
-def warm(s: Site) -> None:
-    """Make the listing's per-build data now (e.g. in a preloading master, shared by its workers)."""
+def warm(app: Flask) -> None:
+    """Make the listing's per-build data now (in a preloading master, shared by its workers): the
+    index, the labels, and the HTML of the Finnish rows, as many as are kept (~5 s at N = 10,000)."""
+    s = app.extensions["kokemus"]
     try:
-        directory_index(s)
+        index = directory_index(s)
         concept_labels(s)
+        with app.test_request_context("/hakemisto"):
+            g.lang = "fi"
+            views = facet_values(s, "fi")
+            for start in range(0, min(len(index.order), ROWS_KEPT), WARM_ROWS_PER_QUERY):
+                render_rows(s, index.order[start:start + WARM_ROWS_PER_QUERY], views, "fi")
     except StoreUnavailable:  # nothing published yet: the site says so until a build is
         pass
 
@@ -287,19 +296,31 @@ class RowCache:
                 self._rows.popitem(last=False)
 
 
-def rows(s: Site, activities: list[str], values: dict, lang: str) -> list[dict]:
+def rows(s: Site, activities: list[str], views: dict, lang: str) -> list[dict]:
     """The page's rows, each with its card's HTML: kept per build, only the missing ones summarised."""
-    kept = s.cached(("listing-rows",), lambda: RowCache(ROWS_KEPT))
+    kept = _kept_rows(s)
     found = {a: kept.get((lang, a)) for a in activities}
-    missing = [a for a, row in found.items() if row is None]
-    if missing:
-        card = macro("_listing.html", "card", **page_context("listing"))
-        for summary in summaries(s, missing, values, lang):
-            row = found[summary["iri"]] = (summary["link"]["text"], str(card(summary)).encode("utf-8"))
-            kept.put((lang, summary["iri"]), row)
+    found.update(render_rows(s, [a for a, row in found.items() if row is None], views, lang))
     # "link" keeps the name where the page's JSON-LD reads it (views.directory)
     return [{"iri": a, "link": {"text": found[a][0]}, "html": Markup(found[a][1].decode("utf-8"))}
             for a in activities]
+
+
+def render_rows(s: Site, activities: list[str], views: dict, lang: str) -> dict[str, tuple[str, bytes]]:
+    """Render the rows of `activities` (one summaries query) and keep them: activity -> (name, HTML)."""
+    if not activities:
+        return {}
+    kept = _kept_rows(s)
+    card = macro("_listing.html", "card", **page_context("listing"))
+    made = {}
+    for summary in summaries(s, activities, views, lang):
+        made[summary["iri"]] = row = (summary["link"]["text"], str(card(summary)).encode("utf-8"))
+        kept.put((lang, summary["iri"]), row)
+    return made
+
+
+def _kept_rows(s: Site) -> RowCache:
+    return s.cached(("listing-rows",), lambda: RowCache(ROWS_KEPT))
 
 
 def summaries(s: Site, activities: list[str], values: dict, lang: str) -> list[dict]:
