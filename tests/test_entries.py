@@ -376,3 +376,21 @@ def test_the_key_holds_the_name_and_the_concepts(tmp_path, concepts, parses):
     parses.clear()
     read_data(folder, concepts, label="data", cache=cache)
     assert parses == []  # each table's results are kept under their own keys: the first's are found again
+
+
+def test_files_parsed_in_forked_processes_read_as_in_process(tmp_path, concepts, monkeypatch):
+    """A cold read of many files parses them in a pool: the same values, lines, warnings, facts and
+    mistakes as parsing them one by one, with or without a cache."""
+    folder = Path(copy_sources(tmp_path).data_dir)
+    path = folder / "activities" / "kuule-minua.yaml"
+    alone = summary(read_data(folder, concepts))
+    facts = [f.facts for f in read_data(folder, concepts)]
+    monkeypatch.setattr(entries, "POOL_FILES", 0)
+    pooled = read_data(folder, concepts, cache={})
+    assert summary(pooled) == alone and [f.facts for f in pooled] == facts
+    assert any(f.facts.organisation for f in pooled) and any(f.facts.units for f in pooled)
+    path.write_text(path.read_text(encoding="utf-8").replace("    max_age: 29", "    max_age: -29", 1), encoding="utf-8")
+    monkeypatch.setattr(entries, "POOL_FILES", 10_000)
+    refused = failure(folder, concepts)
+    monkeypatch.setattr(entries, "POOL_FILES", 0)
+    assert failure(folder, concepts) == refused and any("kuule-minua.yaml" in p for p in refused)

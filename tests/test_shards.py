@@ -59,6 +59,26 @@ def test_shards_find_what_the_whole_graph_finds_in_the_real_data(tmp_path):
     assert_same(whole, sharded)
 
 
+def test_a_shard_that_pointed_at_a_document_no_file_was_known_for_is_validated_again(tmp_path, monkeypatch):
+    """Mapped where they are validated, shards see only the documents known to lie in a file; one
+    that pointed at another (here: every organisation at VSLJ's) is validated again with it."""
+    monkeypatch.setattr(Mapped, "organisation_documents", lambda self: {})
+    batches = []
+    validate_batch = shards._validate_batch
+
+    def spy(index):
+        batches.append(list(shards._work["batches"][index]))
+        return validate_batch(index)
+
+    monkeypatch.setattr(shards, "_validate_batch", spy)
+    monkeypatch.setattr(shards, "BATCH_TRIPLES", 1)  # a batch per shard: VSLJ's is in none of the others
+    whole, sharded = whole_and_sharded(copy_sources(tmp_path))
+    assert_same(whole, sharded)
+    shards_count = len({g for b in batches for g in b})
+    again = [g for b in batches[shards_count:] for g in b]
+    assert "ehja" in again and "" in again and "vslj" not in again  # VSLJ's members, the dataset: again
+
+
 def test_shards_find_every_mistake_the_whole_graph_finds(tmp_path):
     settings = copy_sources(tmp_path)
     for _name, file, (old, new), *_rest in SHACL_EDITS:
@@ -105,7 +125,7 @@ def published(result) -> tuple:
     return quads, result.meta["hashes"], result.meta["validation"], result.meta["triples"]
 
 
-def test_a_rebuild_after_one_edit_maps_and_validates_that_entry_only(tmp_path, caches):
+def test_a_rebuild_after_one_edit_maps_and_validates_that_entry_only(tmp_path, caches, monkeypatch):
     settings = copy_sources(tmp_path)
     first = build(settings, now=T1)
     assert caches[0].hits.total() == 0
@@ -113,10 +133,19 @@ def test_a_rebuild_after_one_edit_maps_and_validates_that_entry_only(tmp_path, c
     assert caches[0].misses["mapped"] == files
 
     edit(settings, KUULE, *EDIT)
+    validated = []
+    validate_batch = shards._validate_batch
+
+    def spy(index):
+        validated.extend(shards._work["batches"][index])
+        return validate_batch(index)
+
+    monkeypatch.setattr(shards, "_validate_batch", spy)
     second = build(settings, now=T2)
     cache = caches[1]
     assert (cache.misses["mapped"], cache.hits["mapped"]) == (1, files - 1)
-    assert cache.misses["validated"] == 1  # the organisation's shard (Ehjä and its activity)
+    assert validated == ["ehja"]  # the organisation's shard (Ehjä and its activity), mapped where validated
+    assert cache.misses["validated"] == 0
     assert cache.hits["validated"] >= 8  # the other organisations, the directory's files, the vocabulary
     kuule = vocab(settings.base_iri).ACTIVITY["kuule-minua"]
     assert second.meta["hashes"][str(kuule)] != first.meta["hashes"][str(kuule)]

@@ -155,15 +155,20 @@ class MappedFile:
     source: SourceFile
     key: str  # the hash of everything the mapping read
     group: str  # the validation shard: the organisation's id, or "" for the directory's own files
-    documents: list[Document]
+    documents: list[Document] | None  # None until mapped (in process, or by a validation worker)
     where: dict | None = None
 
 
 class Mapped:
-    """Every file of the data folder as documents, mapped in this build or taken from the cache."""
+    """Every file of the data folder as documents, taken from the cache or mapped in this build.
+
+    What the cache does not hold is mapped on demand: by `fresh` in this process, or by the
+    validation workers (shards.py), which map an organisation's files where they validate
+    them and hand the documents back with `fill`.
+    """
 
     def __init__(self, files: list[SourceFile], v: Vocab, settings: Settings, cache: BuildCache | None):
-        self.v, self.settings = v, settings
+        self.v, self.settings, self.cache = v, settings, cache
         self.orgs = {f.facts.ids[0][0]: f for f in files if f.kind == "organisations"}
         dataset = [f for f in files if f.kind == "dataset.yaml"]
         self.source_page = dataset[0].value["source_page"] if dataset else None
@@ -173,14 +178,31 @@ class Mapped:
             key = digest(f.name, f.kind, f.key, organisation.key if organisation is not None else "", self.source_page)
             group = organisation.facts.ids[0][0] if organisation is not None else ""
             cached = cache.get("mapped", key) if cache is not None else None
-            if cached is not None:
-                self.files[f.name] = MappedFile(f, key, group, cached)
-                continue
-            mapped = MappedFile(f, key, group, [])
-            self._map(mapped)
-            if cache is not None:
-                cache.put("mapped", key, [d.cached() for d in mapped.documents])
-            self.files[f.name] = mapped
+            self.files[f.name] = MappedFile(f, key, group, cached)
+
+    def unmapped(self) -> set[str]:
+        """The files neither cached nor mapped yet."""
+        return {name for name, m in self.files.items() if m.documents is None}
+
+    def file_of(self) -> dict[str, str]:
+        """Document IRI -> its file, for the documents of the files mapped or cached so far."""
+        return {d.iri: name for name, m in self.files.items() for d in (m.documents or ())}
+
+    def organisation_documents(self) -> dict[str, str]:
+        """Each organisation's own document -> its file, known before mapping (other organisations'
+        files point at it: membership in VSLJ, the dataset's publisher)."""
+        return {self.v.document_of(str(self.v.ORGS[ident])): f.name for ident, f in self.orgs.items()}
+
+    def fill(self, name: str, documents: list[Document]) -> None:
+        """A file's documents as a worker mapped them (kept for the next build)."""
+        mapped = self.files[name]
+        if mapped.documents is None:
+            mapped.documents = documents
+            self._keep(mapped)
+
+    def _keep(self, mapped: MappedFile) -> None:
+        if self.cache is not None:
+            self.cache.put("mapped", mapped.key, [d.cached() for d in mapped.documents])
 
     def _organisation(self, f: SourceFile) -> SourceFile | None:
         """The organisation's file of an organisation or an activity (what its mapping reads)."""
@@ -204,12 +226,19 @@ class Mapped:
         mapped = self.files[name]
         if mapped.where is None:
             self._map(mapped)
+            self._keep(mapped)
         return mapped
 
     def documents(self) -> dict[str, Document]:
         """Every data document by IRI."""
+        self._complete()
         return {d.iri: d for m in self.files.values() for d in m.documents}
+
+    def _complete(self) -> None:
+        for name in self.unmapped():
+            self.fresh(name)
 
     def __len__(self) -> int:
         """How many data triples."""
+        self._complete()
         return sum(d.count for m in self.files.values() for d in m.documents)

@@ -9,9 +9,11 @@ concept names.
 
 from __future__ import annotations
 
+import concurrent.futures
 import dataclasses
 import difflib
 import hashlib
+import multiprocessing
 import os
 import pickle
 import re
@@ -544,6 +546,7 @@ def read_data(data_dir: Path, concepts: dict[str, str], label: str = "data",
                                  f"the file does not exist: is the data folder {data_dir} right?")])
     depends = _depends_on(label, concepts)
     folder = str(data_dir)
+    read = []  # (path, name, kind, key, result or None when it must be parsed, bytes to parse)
     for rel in _file_names(data_dir):
         name = f"{label}/{rel}"
         if not rel.endswith((".yaml", ".yml")):
@@ -564,16 +567,17 @@ def read_data(data_dir: Path, concepts: dict[str, str], label: str = "data",
             continue
         key = _cache_key(depends, name, raw)
         result = cache.get(key) if cache is not None else None
-        if result is not None:  # as cached: the value pickled
-            problems.extend(result.problems)
-            if result.value is not None:
-                files.append(SourceFile(path, name, kind, key, result.facts, blob=result.value))
-            continue
-        result = read_file(raw, name, kind, concepts)
-        if cache is not None:
-            cache[key] = result.cached()
+        read.append((path, name, kind, key, result, raw if result is None else b""))
+    parsed = _parse([(raw, name, kind) for _p, name, kind, _k, result, raw in read if result is None], concepts)
+    for path, name, kind, key, result, _raw in read:
+        if result is None:
+            result = next(parsed)
+            if cache is not None:
+                cache[key] = result.cached()
         problems.extend(result.problems)
-        if result.value is not None:
+        if isinstance(result.value, bytes):  # as cached, or as a worker sent it: the value pickled
+            files.append(SourceFile(path, name, kind, key, result.facts, blob=result.value))
+        elif result.value is not None:
             files.append(SourceFile(path, name, kind, key, result.facts, value=result.value))
     problems.extend(_cross_check(files))
     if any(p.severity == "violation" for p in problems):
@@ -606,7 +610,34 @@ class FileResult(NamedTuple):
 
     def cached(self) -> "FileResult":
         """The result as the cache keeps it (value pickled)."""
-        return self._replace(value=None if self.value is None else pickle.dumps(self.value, protocol=5))
+        if self.value is None or isinstance(self.value, bytes):
+            return self
+        return self._replace(value=pickle.dumps(self.value, protocol=5))
+
+
+POOL_FILES = 400  # below this many files to parse, forking processes costs more than it saves
+_concepts: dict[str, str] = {}  # what forked parsers read
+
+
+def _parse(items: list[tuple[bytes, str, str]], concepts: dict[str, str]):
+    """`read_file` of each (bytes, name, kind), in order; many files in a pool of forked processes
+    (their results come back as cached: the value pickled, which the cache keeps anyway)."""
+    workers = os.cpu_count() or 1
+    if len(items) < POOL_FILES or workers < 2:
+        return (read_file(raw, name, kind, concepts) for raw, name, kind in items)
+    _concepts.update(concepts)
+    chunks = [items[i:i + 100] for i in range(0, len(items), 100)]
+    try:
+        with concurrent.futures.ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
+            done = list(pool.map(_parse_chunk, chunks))
+    finally:
+        _concepts.clear()
+    return (result for chunk in done for result in chunk)
+
+
+def _parse_chunk(items: list[tuple[bytes, str, str]]) -> list[FileResult]:
+    """In a forked parser: `read_file` of each, as cached."""
+    return [read_file(raw, name, kind, _concepts).cached() for raw, name, kind in items]
 
 
 def read_file(raw: bytes, name: str, kind: str, concepts: dict[str, str]) -> FileResult:

@@ -13,8 +13,9 @@ and on generated data).
 
 A shard's findings are cached under the hash of its files' mapped content and of the
 documents it points at: an edited entry re-validates its organisation's shard only.
-A cold build validates shards in batches in a pool of processes forked after the
-shapes are parsed, or in process when there is little to do.
+A cold build maps and validates shards in batches in a pool of processes forked after
+the shapes are parsed (mapping where it validates, so both run on every core), or in
+process when there is little to do.
 """
 
 from __future__ import annotations
@@ -28,81 +29,86 @@ from rdflib import BNode, Graph
 
 from .cache import BuildCache, digest
 from .documents import Mapped
-from .validation import Finding, Report, Shapes, report
+from .validation import Finding, Report, Shapes, data_graph, report
 
 BATCH_TRIPLES = 20_000  # triples of a shard batch: large enough that pyshacl's per-run cost vanishes
 POOL_TRIPLES = 40_000  # below this much to validate, a pool costs more than it saves
+UNMAPPED_TRIPLES = 100  # what a file not mapped yet is counted as, when batches are cut
 VOCABULARY = "(vocabulary)"
 
-_work: dict = {}  # what forked workers read: the shapes, the vocabulary, the batches
+_work: dict = {}  # what forked workers read: the shapes, the vocabulary, the files, the batches
 
 
 def validate_documents(mapped: Mapped, vocabulary: Graph, vocabulary_where: dict, shapes: Shapes,
                        cache: BuildCache | None, workers: int | None = None) -> Report:
-    """Validate every document, each shard reused from the cache when its inputs did not change."""
-    documents = mapped.documents()
+    """Validate every document, each shard reused from the cache when its inputs did not change.
+
+    A shard with a file the cache did not hold is mapped where it is validated (in a worker,
+    in parallel); the shards whose files were all cached are then looked up by their key,
+    which names the documents they point at too, and validated if missing."""
+    vocab_triples = list(vocabulary)
+    done: dict[str, tuple] = {}
+    key = digest("vocabulary")  # the vocabulary is in the cache's fingerprint
+    hit = cache.get("validated", key) if cache is not None else None
+    if hit is None:  # first, in process: it also parses the shapes before any fork
+        found = shapes.validate(_graph(vocab_triples))
+        hit = (found, report(found, vocabulary_where).problems)
+        if cache is not None:
+            cache.put("validated", key, hit)
+    done[VOCABULARY] = hit
     groups: dict[str, list[str]] = defaultdict(list)
     for name, m in mapped.files.items():
         groups[m.group].append(name)
-    keys = {VOCABULARY: digest("vocabulary")}  # the vocabulary is in the cache's fingerprint
+    unmapped = mapped.unmapped()
+    fresh = [g for g, names in groups.items() if unmapped.intersection(names)]
+    found, unresolved = _validate(mapped, groups, fresh, vocab_triples, shapes, workers)
+    documents = mapped.documents()  # all mapped now
+    for group, iris in unresolved.items():
+        if not iris.isdisjoint(documents):  # it pointed at a document no file was known for: again, with it
+            del found[group]
+    done.update(found)
+    keys = {}
     for group, names in groups.items():
         own = {d.iri for n in names for d in mapped.files[n].documents}
         refers = sorted({r for n in names for d in mapped.files[n].documents for r in d.refers} - own)
         keys[group] = digest("shard", *(mapped.files[n].key for n in sorted(names)),
                              *(f"{r} {documents[r].hash if r in documents else '-'}" for r in refers))
-    done: dict[str, tuple] = {}
-    for group, key in keys.items():
-        hit = cache.get("validated", key) if cache is not None else None
+        hit = done.get(group) or (cache.get("validated", keys[group]) if cache is not None else None)
         if hit is not None:
             done[group] = hit
-    missing = [g for g in keys if g not in done]
-    if missing:
-        for group, found in _validate(mapped, groups, missing, vocabulary, vocabulary_where, shapes, workers).items():
-            done[group] = found
-            if cache is not None:
-                cache.put("validated", keys[group], found)
-    findings = [f for group in keys for f in done[group][0]]
-    problems = sorted({p for group in keys for p in done[group][1]})
+    done.update(_validate(mapped, groups, [g for g in groups if g not in done], vocab_triples, shapes, workers)[0])
+    if cache is not None:
+        for group, key in keys.items():
+            cache.put("validated", key, done[group])
+    order = [VOCABULARY, *groups]
+    findings = [f for group in order for f in done[group][0]]
+    problems = sorted({p for group in order for p in done[group][1]})
     return Report(not any(p.severity == "violation" for p in problems), problems, findings)
 
 
-def _validate(mapped: Mapped, groups: dict, missing: list[str], vocabulary: Graph, vocabulary_where: dict,
-              shapes: Shapes, workers: int | None) -> dict[str, tuple]:
-    """(findings, located problems) of each missing shard."""
-    out: dict[str, tuple] = {}
-    vocab_triples = list(vocabulary)
-    if VOCABULARY in missing:  # first, in process: it also parses the shapes before any fork
-        found = shapes.validate(_graph(vocab_triples))
-        out[VOCABULARY] = (found, report(found, vocabulary_where).problems)
-    shards = [g for g in missing if g != VOCABULARY]
+def _validate(mapped: Mapped, groups: dict, shards: list[str], vocab_triples: list, shapes: Shapes,
+              workers: int | None) -> tuple[dict[str, tuple], dict[str, set]]:
+    """(findings, located problems) of each shard, its files mapped where it is validated; and per
+    shard the documents it points at that no known file holds (the vocabulary's, or unknown)."""
     if not shards:
-        return out
-    where: dict = {}
-    owner: dict[str, str] = {}  # focus node -> shard
-    total = 0
-    for group in shards:
-        for name in groups[group]:
-            m = mapped.fresh(name)
-            where.update(m.where)
-            for d in m.documents:
-                total += d.count
-                owner.update((_name(s), group) for s, _p, _o in d.triples)
-    batches, batch, size = [], [], 0
+        return {}, {}
+    batches, batch, size, total = [], [], 0, 0
     for group in shards:
         batch.append(group)
-        size += sum(d.count for n in groups[group] for d in mapped.files[n].documents)
+        for name in groups[group]:
+            docs = mapped.files[name].documents
+            size += sum(d.count for d in docs) if docs is not None else UNMAPPED_TRIPLES
         if size >= BATCH_TRIPLES:
             batches.append(batch)
-            batch, size = [], 0
+            batch, total, size = [], total + size, 0
     if batch:
         batches.append(batch)
-    file_of = {d.iri: name for name, m in mapped.files.items() for d in m.documents}
-    _work.update(shapes=shapes, vocabulary=vocab_triples,
-                 batches=[_batch(mapped, groups, file_of, b) for b in batches])
+    total += size
+    _work.update(shapes=shapes, vocabulary=vocab_triples, mapped=mapped, groups=groups, batches=batches,
+                 file_of={**mapped.organisation_documents(), **mapped.file_of()})
     workers = workers or os.cpu_count() or 1
     try:
         if workers > 1 and len(batches) > 1 and total >= POOL_TRIPLES:
-            shapes.validate(_graph(vocab_triples), focus=set())  # parse shapes and SPARQL before forking
             pool = concurrent.futures.ProcessPoolExecutor(
                 max_workers=min(workers, len(batches)), mp_context=multiprocessing.get_context("fork"))
             with pool:
@@ -111,41 +117,50 @@ def _validate(mapped: Mapped, groups: dict, missing: list[str], vocabulary: Grap
             results = [_validate_batch(i) for i in range(len(batches))]
     finally:
         _work.clear()
-    per_group: dict[str, list[Finding]] = {g: [] for g in shards}
-    for found in results:
-        for f in found:
-            per_group[owner[f.focus]].append(f)
-    for group, found in per_group.items():
-        out[group] = (found, report(found, where).problems)
-    return out
+    out: dict[str, tuple] = {}
+    unresolved: dict[str, set] = {}
+    for found, documents, unknown in results:
+        out.update(found)
+        unresolved.update((group, unknown) for group in found)
+        for name, docs in documents.items():
+            mapped.fill(name, docs)
+    return out, unresolved
 
 
-def _batch(mapped: Mapped, groups: dict, file_of: dict, batch: list[str]) -> tuple[list, set]:
-    """The triples of a batch of shards (with the documents they point at) and its own nodes."""
-    own = [d for g in batch for n in groups[g] for d in mapped.files[n].documents]
-    iris = {d.iri for d in own}
-    triples = [t for d in own for t in d.triples]
+def _validate_batch(index: int) -> tuple[dict, dict, set]:
+    """Map and validate one batch of shards (in a worker, or in process), only its own nodes targeted:
+    per shard its (findings, problems), the documents of each file it mapped, and the documents it
+    points at that no known file holds."""
+    mapped, groups = _work["mapped"], _work["groups"]
+    batch = _work["batches"][index]
+    names = [n for g in batch for n in groups[g]]
+    unmapped = mapped.unmapped()
+    own = [mapped.fresh(n) for n in names]
+    iris = {d.iri for m in own for d in m.documents}
+    triples = [t for m in own for d in m.documents for t in d.triples]
     focus = {s for s, _p, _o in triples}
-    refers = {r for d in own for r in d.refers} - iris
+    refers = {r for m in own for d in m.documents for r in d.refers} - iris
+    file_of = _work["file_of"]
     for name in sorted({file_of[r] for r in refers if r in file_of}):
         triples += [t for d in mapped.fresh(name).documents if d.iri in refers for t in d.triples]
-    return triples, focus
-
-
-def _validate_batch(index: int) -> list[Finding]:
-    """Validate one batch (in a worker, or in process): only its own nodes are targeted."""
-    triples, focus = _work["batches"][index]
     graph = _graph(_work["vocabulary"])
     for t in triples:
         graph.add(t)
-    return _work["shapes"].validate(graph, focus=focus)
+    found = _work["shapes"].validate(graph, focus=focus)
+    owner = {_name(s): g for g in batch for n in groups[g] for d in mapped.files[n].documents for s, _p, _o in d.triples}
+    per_group: dict[str, list[Finding]] = {g: [] for g in batch}
+    for f in found:
+        per_group[owner[f.focus]].append(f)
+    out = {}
+    for group, findings in per_group.items():
+        where = {k: v for n in groups[group] for k, v in mapped.files[n].where.items()}
+        out[group] = (findings, report(findings, where).problems)
+    return (out, {n: [d.cached() for d in mapped.files[n].documents] for n in names if n in unmapped},
+            {r for r in refers if r not in file_of})
 
 
 def _graph(triples) -> Graph:
-    g = Graph()
-    for t in triples:
-        g.add(t)
-    return g
+    return data_graph(triples)
 
 
 def _name(node) -> str:
