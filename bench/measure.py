@@ -6,6 +6,7 @@ only to 127.0.0.1.
 
 from __future__ import annotations
 
+import atexit
 import concurrent.futures
 import http.client
 import os
@@ -84,18 +85,35 @@ class Server:
     url: str
 
     def stop(self) -> None:
-        """Terminate it (and its workers), killing it if it lingers."""
-        self.proc.terminate()
+        """Terminate it and its process group (workers, query children), killing what lingers."""
+        self._signal(signal.SIGTERM)
         try:
             self.proc.wait(timeout=15)
         except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait()
+            pass
+        self._signal(signal.SIGKILL)  # whatever outlived its parent in the group
+        self.proc.wait()
+
+    def _signal(self, sig: int) -> None:
+        try:
+            os.killpg(self.proc.pid, sig)
+        except ProcessLookupError:
+            pass
 
     def memory(self) -> dict:
         """Memory (MiB) of the server process and, nested, of its children (gunicorn workers and
         their query children)."""
         return memory_tree(self.proc.pid)
+
+
+_started: list[subprocess.Popen] = []  # every server started, ended at exit whatever ended the run
+
+
+@atexit.register
+def _stop_started() -> None:
+    for proc in _started:
+        if proc.poll() is None:
+            Server("", proc, "").stop()
 
 
 def memory_tree(pid: int) -> dict:
@@ -107,7 +125,9 @@ def start_server(name: str, cmd: list[str], port: int, probe: str, env: dict | N
                  cwd: str | None = None, timeout: float = 600) -> Server:
     """Start a server and wait until `probe` (a path) answers 2xx."""
     log = tempfile.TemporaryFile()  # never a pipe: a server logging under load would block on it
-    proc = subprocess.Popen(cmd, env=env, cwd=cwd, stdout=log, stderr=subprocess.STDOUT)
+    # its own process group, so stopping it (or this run being killed) ends its workers too
+    proc = subprocess.Popen(cmd, env=env, cwd=cwd, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    _started.append(proc)
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + timeout
     while True:
@@ -117,8 +137,7 @@ def start_server(name: str, cmd: list[str], port: int, probe: str, env: dict | N
             return Server(name, proc, url)
         except OSError:
             if proc.poll() is not None or time.monotonic() > deadline:
-                proc.kill()
-                proc.wait()
+                Server(name, proc, url).stop()
                 log.seek(0)
                 raise RuntimeError(f"{name} did not start: " + log.read().decode("utf-8", "replace")[-1500:])
             time.sleep(0.2)

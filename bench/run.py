@@ -23,6 +23,7 @@ import datetime as dt
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import time
@@ -228,6 +229,8 @@ def options(argv) -> argparse.Namespace:
 def main(argv=None) -> int:
     """Measure the chosen sizes, save their figures phase by phase, print the ratios and targets."""
     opts = options(argv)
+    # killed (SIGTERM) like interrupted: exit through atexit, which stops the servers it started
+    signal.signal(signal.SIGTERM, lambda _signum, _frame: sys.exit(143))
     results = opts.out or BENCH / "results" / opts.mode
     results.mkdir(parents=True, exist_ok=True)
     target = opts.out / "RESULTS.md" if opts.out else BENCH / ("RESULTS-quick.md" if opts.quick else "RESULTS.md")

@@ -94,3 +94,32 @@ def test_sections_other_tools_wrote_are_kept():
     report = _bench("report")
     old = "# old\n\n## Targets (issue 6)\n\nold table\n\n## Soak (2026-11-27)\n\nsoak table\n"
     assert report.foreign_sections(old) == "## Soak (2026-11-27)\n\nsoak table\n"
+
+
+def test_stopping_a_bench_server_ends_its_whole_process_group(tmp_path):
+    """A server the benchmark started is stopped with everything it forked (gunicorn's workers,
+    query children), so no run leaves servers behind."""
+    import os
+    import socket
+    import time
+
+    measure = _bench("measure")
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    child = tmp_path / "child.pid"
+    script = (f"import http.server, subprocess, sys; p = subprocess.Popen([sys.executable, '-c', "
+              f"'import time; time.sleep(300)']); open({str(child)!r}, 'w').write(str(p.pid)); "
+              f"http.server.HTTPServer(('127.0.0.1', {port}), http.server.SimpleHTTPRequestHandler).serve_forever()")
+    server = measure.start_server("dummy", [sys.executable, "-c", script], port, "/", cwd=str(tmp_path), timeout=30)
+    pid = int(child.read_text())
+    os.kill(pid, 0)  # the grandchild runs
+    server.stop()
+    for _ in range(50):
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            break
+        time.sleep(0.1)
+    else:
+        raise AssertionError("the server's child outlived it")
