@@ -26,7 +26,7 @@ from .errors import ClientError
 from .pages import labelled_links, local_name, page_context, select, text_view
 from .queries import safe_iri
 from .render import macro
-from .site import Site
+from .site import LANGS, Site
 
 # URL parameter, kt: property the facet reads, its concept scheme, UI string key.
 FACETS = [
@@ -173,16 +173,19 @@ def directory_index(s: Site) -> DirectoryIndex:
 
 def warm(app: Flask) -> None:
     """Make the listing's per-build data now (in a preloading master, shared by its workers): the
-    index, the labels, and the HTML of the Finnish rows, as many as are kept (~5 s at N = 10,000)."""
+    index, the labels, the facet values in every language, and the HTML of the Finnish rows, as
+    many as are kept (~5-10 s at N = 10,000)."""
     s = app.extensions["kokemus"]
     try:
         index = directory_index(s)
         concept_labels(s)
-        with app.test_request_context("/hakemisto"):
-            g.lang = "fi"
-            views = facet_values(s, "fi")
-            for start in range(0, min(len(index.order), ROWS_KEPT), WARM_ROWS_PER_QUERY):
-                render_rows(s, index.order[start:start + WARM_ROWS_PER_QUERY], views, "fi")
+        for lang in LANGS:
+            with app.test_request_context("/hakemisto"):
+                g.lang = lang
+                views = facet_values(s, lang)
+                if lang == "fi":
+                    for start in range(0, min(len(index.order), ROWS_KEPT), WARM_ROWS_PER_QUERY):
+                        render_rows(s, index.order[start:start + WARM_ROWS_PER_QUERY], views, lang)
     except StoreUnavailable:  # nothing published yet: the site says so until a build is
         pass
 
