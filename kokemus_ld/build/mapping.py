@@ -16,7 +16,8 @@ from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import DCAT, DCTERMS as DCT, FOAF, PROV, RDF, RDFS, SKOS, XSD
 
 from ..vocab import ORG, SCHEMA, Vocab
-from .entries import PERIODS, SourceFile, line_of
+from .entries import SourceFile, line_of
+from .schema import PERIODS
 
 Location = tuple[str, int, str]  # file, line, field
 
