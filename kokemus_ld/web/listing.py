@@ -4,8 +4,9 @@ The store is asked twice per build for an index (every activity's order, facet v
 search texts, `DirectoryIndex`); filtering, counting and paging then run in memory on
 bitmasks. A row (one activity's card) depends only on the build, the activity and the UI
 language, so its HTML is rendered once per build and kept (`RowCache`); a page asks the store
-only for the summaries of rows not kept yet. The facet values' labels are made once per build
-and language too. The state lives in the URL (`?palvelu=palvelu-tyopari&q=...&sivu=2`), so a
+only for the summaries of rows not kept yet (`warm` renders the Finnish rows in the preloading
+master). The facet values' labels and links, and each search text's matches, are made once per
+build too. The state lives in the URL (`?palvelu=palvelu-tyopari&q=...&sivu=2`), so a
 listing is shareable and works without JavaScript.
 """
 
