@@ -18,6 +18,7 @@ from __future__ import annotations
 import concurrent.futures
 import dataclasses
 import hashlib
+import multiprocessing
 import os
 import struct
 import zlib
@@ -64,44 +65,63 @@ class Block:
     zcrc: int
 
 
+PROCESS_BLOCKS = 32  # from this many blocks to serialize (a first build), forked processes make them
+
+_work: dict = {}  # what the block makers read (threads, or processes forked after it is set)
+
+
 def write_dumps(work: Path, chunks: list[Chunk], prefixes: dict, cache: BuildCache | None) -> dict:
     """Every dump and its gzip from the documents' chunks (IRI order); the meta.json entries.
 
     The formats are written side by side in threads: copying, CRCs, hashing and zlib release
-    the GIL, so a rebuild that mostly copies uses both cores."""
+    the GIL, so a rebuild that mostly copies uses both cores. Blocks to serialize anew are
+    made in threads, or, when there are many (a first build: pyoxigraph's serializers hold
+    the GIL), in processes."""
     cuts = [i for i, c in enumerate(chunks) if i == 0 or zlib.crc32(c.iri.encode()) % SPAN == 0]
     spans = list(zip(cuts, cuts[1:] + [len(chunks)]))
     old = Path(cache.previous) if cache is not None and cache.previous is not None else None
-    dumps = {}
-    with concurrent.futures.ThreadPoolExecutor(max_workers=os.cpu_count() or 2) as pool, \
-            concurrent.futures.ThreadPoolExecutor(max_workers=len(DUMPS)) as formats:
-        written = {}
-        for name, fmt, ext in DUMPS:
-            blocks = [(digest(ext, i == 0, *(c.key for c in chunks[a:b])), a, b) for i, (a, b) in enumerate(spans)]
-            previous = cache.get("dumps", ext) if cache is not None and old is not None else None
-            written[ext] = formats.submit(_write, work / f"{DUMP_NAME}.{ext}", ext, blocks, chunks, prefixes,
-                                          previous, old, pool)
-        for name, fmt, ext in DUMPS:
-            index, sums = written[ext].result()
-            if cache is not None:
-                cache.put("dumps", ext, index)
-            path = work / f"{DUMP_NAME}.{ext}"
-            for target, sha in zip((path, Path(str(path) + ".gz")), sums):
-                dumps[target.name] = {"format": name, "media_type": fmt.media_type, "gzip": target.suffix == ".gz",
-                                      "bytes": target.stat().st_size, "sha256": sha}
+    plans = {}
+    for _name, _fmt, ext in DUMPS:
+        blocks = [(digest(ext, i == 0, *(c.key for c in chunks[a:b])), a, b) for i, (a, b) in enumerate(spans)]
+        previous = cache.get("dumps", ext) if cache is not None and old is not None else None
+        plans[ext] = (blocks, previous)
+    fresh = sum(1 for blocks, previous in plans.values()
+                for key, _a, _b in blocks if key not in {b.key for b in previous or []})
+    workers = os.cpu_count() or 2
+    _work.update(chunks=chunks, prefixes=prefixes)
+    try:
+        if fresh >= PROCESS_BLOCKS and workers > 1:
+            pool = concurrent.futures.ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"))
+            pool.submit(int).result()  # fork every process now, before this process starts threads
+        else:
+            pool = concurrent.futures.ThreadPoolExecutor(workers)
+        with pool, concurrent.futures.ThreadPoolExecutor(max_workers=len(DUMPS)) as formats:
+            written = {ext: formats.submit(_write, work / f"{DUMP_NAME}.{ext}", ext, *plans[ext], old, pool)
+                       for _name, _fmt, ext in DUMPS}
+            dumps = {}
+            for name, fmt, ext in DUMPS:
+                index, sums = written[ext].result()
+                if cache is not None:
+                    cache.put("dumps", ext, index)
+                path = work / f"{DUMP_NAME}.{ext}"
+                for target, sha in zip((path, Path(str(path) + ".gz")), sums):
+                    dumps[target.name] = {"format": name, "media_type": fmt.media_type, "gzip": target.suffix == ".gz",
+                                          "bytes": target.stat().st_size, "sha256": sha}
+    finally:
+        _work.clear()
     return dumps
 
 
-def _write(path: Path, ext: str, blocks: list, chunks: list, prefixes: dict, previous: list | None,
-           old: Path | None, pool) -> tuple[list[Block], tuple[str, str]]:
+def _write(path: Path, ext: str, blocks: list, previous: list | None, old: Path | None,
+           pool) -> tuple[list[Block], tuple[str, str]]:
     """One dump and its gzip; the blocks' index for the next build and the two files' SHA-256."""
     reusable = {b.key: b for b in previous or []}
     src = _open(old / path.name) if reusable else None
     zsrc = _open(old / (path.name + ".gz")) if reusable else None
-    head, tail = _frame(ext, prefixes)
-    # serialize and compress the changed blocks in threads while the unchanged ones are copied
-    fresh = {key: pool.submit(_fresh, ext, chunks[a:b], prefixes, a == 0)
-             for key, a, b in blocks if key not in reusable or src is None or zsrc is None}
+    head, tail = _frame(ext, _work["prefixes"])
+    # serialize and compress the changed blocks in the pool while the unchanged ones are copied
+    fresh = {key: pool.submit(_fresh, ext, a, b) for key, a, b in blocks
+             if key not in reusable or src is None or zsrc is None}
     index: list[Block] = []
     crc, size = 0, 0
     try:
@@ -117,7 +137,7 @@ def _write(path: Path, ext: str, blocks: list, chunks: list, prefixes: dict, pre
                 if key not in fresh:
                     data, zdata = _copy(src, zsrc, reusable[key])
                 if data is None:  # not reusable after all (a damaged previous dump): make it
-                    data, zdata = (fresh.get(key) or pool.submit(_fresh, ext, chunks[_a:_b], prefixes, _a == 0)).result()
+                    data, zdata = (fresh.get(key) or pool.submit(_fresh, ext, _a, _b)).result()
                 index.append(Block(key, out.tell(), len(data), zlib.crc32(data), zout.tell(), len(zdata),
                                    zlib.crc32(zdata)))
                 out.write(data)
@@ -167,9 +187,11 @@ def _copy(src, zsrc, block: Block) -> tuple[bytes | None, bytes | None]:
     return data, zdata
 
 
-def _fresh(ext: str, chunks: list[Chunk], prefixes: dict, first: bool) -> tuple[bytes, bytes]:
-    """A block serialized anew, and compressed."""
-    data = b"".join(_fragment(ext, c.iri, c.nquads(), prefixes, first and i == 0) for i, c in enumerate(chunks))
+def _fresh(ext: str, a: int, b: int) -> tuple[bytes, bytes]:
+    """The block of chunks a..b serialized anew, and compressed."""
+    prefixes = _work["prefixes"]
+    data = b"".join(_fragment(ext, c.iri, c.nquads(), prefixes, a == 0 and i == 0)
+                    for i, c in enumerate(_work["chunks"][a:b]))
     return data, _deflate(data)
 
 

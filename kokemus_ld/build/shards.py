@@ -31,7 +31,8 @@ from .cache import BuildCache, digest
 from .documents import Mapped
 from .validation import Finding, Report, Shapes, data_graph, report
 
-BATCH_TRIPLES = 20_000  # triples of a shard batch: large enough that pyshacl's per-run cost vanishes
+BATCH_TRIPLES = 40_000  # triples of a shard batch: large enough that its copy of the vocabulary (~7,000) costs little
+MIN_BATCH_TRIPLES = 5_000
 POOL_TRIPLES = 40_000  # below this much to validate, a pool costs more than it saves
 UNMAPPED_TRIPLES = 100  # what a file not mapped yet is counted as, when batches are cut
 VOCABULARY = "(vocabulary)"
@@ -92,21 +93,23 @@ def _validate(mapped: Mapped, groups: dict, shards: list[str], vocab_triples: li
     shard the documents it points at that no known file holds (the vocabulary's, or unknown)."""
     if not shards:
         return {}, {}
-    batches, batch, size, total = [], [], 0, 0
+    sizes = {group: sum(sum(d.count for d in docs) if docs is not None else UNMAPPED_TRIPLES
+                        for docs in (mapped.files[name].documents for name in groups[group])) for group in shards}
+    total = sum(sizes.values())
+    workers = workers or os.cpu_count() or 1
+    # a few batches per worker, so none waits long for the last; no bigger than BATCH_TRIPLES
+    most = min(BATCH_TRIPLES, max(MIN_BATCH_TRIPLES, total // (4 * workers)))
+    batches, batch, size = [], [], 0
     for group in shards:
         batch.append(group)
-        for name in groups[group]:
-            docs = mapped.files[name].documents
-            size += sum(d.count for d in docs) if docs is not None else UNMAPPED_TRIPLES
-        if size >= BATCH_TRIPLES:
+        size += sizes[group]
+        if size >= most:
             batches.append(batch)
-            batch, total, size = [], total + size, 0
+            batch, size = [], 0
     if batch:
         batches.append(batch)
-    total += size
     _work.update(shapes=shapes, vocabulary=vocab_triples, mapped=mapped, groups=groups, batches=batches,
                  file_of={**mapped.organisation_documents(), **mapped.file_of()})
-    workers = workers or os.cpu_count() or 1
     try:
         if workers > 1 and len(batches) > 1 and total >= POOL_TRIPLES:
             pool = concurrent.futures.ProcessPoolExecutor(

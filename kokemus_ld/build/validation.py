@@ -128,11 +128,11 @@ class Shapes:
     """The shapes graph, parsed by pyshacl once and reused for every graph validated with it."""
 
     def __init__(self, graph: Graph):
-        self.graph = graph
+        # pyshacl reads the shapes (paths, lists, parameters) all through validation: a one-graph
+        # copy reads faster, and takes the two OWL axioms pyshacl adds, so `graph` (published) has none
+        self.graph = data_graph(graph)
         self.languages = {str(m): m.language for m in graph.objects(None, SH.message) if isinstance(m, Literal)}
-        # pyshacl's view of the shapes, harvested on first use; it adds two OWL axioms to `graph`
-        # now, whether or not anything is validated, so what is published never depends on that
-        self._parsed = ShapesGraph(graph)
+        self._parsed = ShapesGraph(self.graph)  # pyshacl's view of the shapes, harvested on first use
 
     def validate(self, data: Graph, focus: set | None = None) -> list[Finding]:
         """The findings of validating `data` in place; with `focus`, only those nodes are targeted
