@@ -255,6 +255,9 @@ def measure_size(n: int, opts: argparse.Namespace, results: Path, target: Path) 
     run = Run(n, opts.mode, results, target, settings)
     saved = results / f"n{n}.json"
     old = json.loads(saved.read_text()) if saved.exists() else {}
+    if opts.reuse_build and not serve and old.get("build", {}).get("build", {}).get("rc") == 0:
+        print("   kept from the last run (its figures, served or not, stay as they were)", flush=True)
+        return
     if opts.reuse_build and old.get("build", {}).get("build", {}).get("rc") == 0 and \
             (work / "publish" / "current").exists() and ("rebuild" in old["build"] or not serve):
         run.figures["build"] = old["build"]

@@ -123,3 +123,14 @@ def test_stopping_a_bench_server_ends_its_whole_process_group(tmp_path):
         time.sleep(0.1)
     else:
         raise AssertionError("the server's child outlived it")
+
+
+def test_a_reused_size_not_served_this_time_keeps_its_saved_figures(tmp_path):
+    """`--reuse-build --serve 10000` re-serves 10,000 without losing what 50,000's serving measured."""
+    run = _bench("run")
+    saved = _figures(50000, 240.0)
+    (tmp_path / "n50000.json").write_text(json.dumps(saved))
+    opts = run.options(["--sizes", "50000", "--serve", "10000", "--reuse-build", "--out", str(tmp_path),
+                        "--work", str(tmp_path / "work")])
+    run.measure_size(50000, opts, tmp_path, tmp_path / "RESULTS.md")
+    assert json.loads((tmp_path / "n50000.json").read_text()) == saved
