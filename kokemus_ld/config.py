@@ -32,6 +32,10 @@ SETTINGS: list[tuple[str, object, str]] = [
     ("sparql_cache", True, "Cache SPARQL answers (under 1 MiB) per build; the data cannot change within a build."),
     ("sparql_processes", 2, "Query children kept per worker process (embedded store): each answers a user's "
                             "SPARQL query at a time, holds the store copy-on-write and is killed at the time limit."),
+    ("store_memory_quads", 2_000_000, "Embedded store: a build of at most this many quads is held in memory (fastest; "
+                                      "~340 bytes a quad). A larger one is served from an on-disk copy made once per "
+                                      "build and opened read-only by every process (memory stays bounded; uncached "
+                                      "queries 2-10x slower). 0: always on disk."),
 ]
 
 
@@ -55,6 +59,7 @@ class Settings:
     cache_size: int = 4096
     sparql_cache: bool = True
     sparql_processes: int = 2
+    store_memory_quads: int = 2_000_000
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None, **overrides) -> "Settings":

@@ -1,4 +1,5 @@
-"""The store interface on both backends, the read-only check, and `kokemus-ld load` / `serve --store`."""
+"""The store interface on both backends (the embedded one in memory and on disk), the read-only check,
+and `kokemus-ld load` / `serve --store`."""
 
 from __future__ import annotations
 
@@ -19,7 +20,7 @@ import pytest
 
 from kokemus_ld.cli import main
 from kokemus_ld.config import ROOT
-from kokemus_ld.store import children
+from kokemus_ld.store import children, disk
 from kokemus_ld.store.base import QueryError, QueryTimeout, StoreUnavailable, check_read_only, query_form
 from kokemus_ld.store.embedded import RELOAD_CHECK_SECONDS, EmbeddedStore
 from kokemus_ld.store.remote import RemoteStore
@@ -32,11 +33,26 @@ EHJA = BASE + "id/org/ehja"
 COUNT = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
 
 
-@pytest.fixture(params=["embedded", "oxigraph"])
+@pytest.fixture(scope="session")
+def large(built, tmp_path_factory):
+    """Settings under which the build counts as large: a copy of it, served from its on-disk copy."""
+    return copied_build(built, tmp_path_factory.mktemp("large")).replace(store_memory_quads=0)
+
+
+def copied_build(built, publish: Path):
+    """The published build copied into a publish folder of its own (its on-disk copy is its own)."""
+    copy = shutil.copytree(built.current_dir.resolve(), publish / "builds" / "copy")
+    (publish / "current").symlink_to(copy)
+    return built.replace(publish_dir=str(publish))
+
+
+@pytest.fixture(params=["embedded", "embedded on disk", "oxigraph"])
 def store(request, built):
     """The interface under test, once per backend."""
     if request.param == "embedded":
         return EmbeddedStore(built)
+    if request.param == "embedded on disk":
+        return EmbeddedStore(request.getfixturevalue("large"))
     url = request.getfixturevalue("oxigraph_server")
     return RemoteStore(url + "/query", settings=built)
 
@@ -396,5 +412,76 @@ def test_a_childs_memory_is_read_only_now_and_then(built, monkeypatch):
         for _ in range(children.MEMORY_CHECK_EVERY + 1):
             assert labels(store) == ["Kuule minua -hanke"]
         assert len(reads) == 2  # after the first answer and after the (EVERY + 1)-th
+    finally:
+        store.close()
+
+
+# -- a large build: read from its on-disk copy ---------------------------------------------------
+
+def test_a_small_build_is_held_in_memory_and_a_large_one_read_from_disk(built, large):
+    in_memory, on_disk = EmbeddedStore(built), EmbeddedStore(large)
+    query = f"SELECT ?p ?o WHERE {{ <{KUULE}> ?p ?o }} ORDER BY ?p ?o"
+    assert on_disk.query(query).rows == in_memory.query(query).rows
+    assert count(on_disk) == count(in_memory) == built_triples(built)
+    assert (large.current_dir / disk.STORE_DIR).is_dir()
+    assert not (built.current_dir / disk.STORE_DIR).exists()
+
+
+def test_the_on_disk_copy_is_made_once_per_build(built, tmp_path):
+    settings = copied_build(built, tmp_path).replace(store_memory_quads=0)
+    folder = settings.current_dir.resolve()
+    (folder / ".store.999999").mkdir()  # left half-made by a process that died
+    first = EmbeddedStore(settings)
+    made = (folder / disk.STORE_DIR / "CURRENT").stat()
+    second = EmbeddedStore(settings)
+    assert (folder / disk.STORE_DIR / "CURRENT").stat().st_mtime_ns == made.st_mtime_ns
+    assert count(first) == count(second) == built_triples(built)
+    assert not list(folder.glob(".store.[0-9]*"))
+
+
+def test_processes_starting_together_make_one_copy(built, tmp_path):
+    settings = copied_build(built, tmp_path)
+    folder = settings.current_dir.resolve()
+    script = ("import sys; from pathlib import Path; from kokemus_ld.store.disk import on_disk\n"
+              "folder = Path(sys.argv[1]); print(on_disk(folder, folder / 'kokemus.nq'))\n")
+    procs = [subprocess.Popen([sys.executable, "-c", script, str(folder)], stdout=subprocess.PIPE, text=True,
+                              cwd=str(ROOT)) for _ in range(3)]
+    outputs = {proc.communicate(timeout=120)[0].strip() for proc in procs}
+    assert [proc.returncode for proc in procs] == [0, 0, 0]
+    assert outputs == {str(folder / disk.STORE_DIR)}
+    assert not list(folder.glob(".store.[0-9]*"))
+    assert count(EmbeddedStore(settings.replace(store_memory_quads=0))) == built_triples(built)
+
+
+def test_a_forked_process_reads_the_on_disk_copy_through_its_own_handle(large):
+    """A worker forked after the master opened the store (gunicorn --preload) must not share the handle."""
+    store = EmbeddedStore(large)
+    expected = store.query(LABEL).rows[0][0].value
+    inherited = store._loaded.store()
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        try:
+            answer = store.query(LABEL).rows[0][0].value
+            os.write(write, json.dumps([answer, store._loaded.store() is not inherited]).encode())
+        finally:
+            os._exit(0)
+    os.close(write)
+    with os.fdopen(read) as answers:
+        answer, own_handle = json.loads(answers.read())
+    os.waitpid(pid, 0)
+    assert answer == expected == "Kuule minua -hanke" and own_handle
+    assert store._loaded.store() is inherited  # the parent keeps its own
+
+
+def test_a_users_query_on_a_large_build_runs_in_a_child_that_can_be_stopped(large):
+    store = EmbeddedStore(large.replace(sparql_processes=1, sparql_timeout=1.0))
+    try:
+        assert labels(store) == ["Kuule minua -hanke"]
+        [first] = store._children.idle_pids()
+        with pytest.raises(QueryTimeout):
+            store.query(RUNAWAY, isolate=True)
+        assert gone(first)
+        assert labels(store) == ["Kuule minua -hanke"]
     finally:
         store.close()

@@ -1,10 +1,13 @@
-"""The embedded store: pyoxigraph in memory, loaded from the published build's N-Quads.
+"""The embedded store: pyoxigraph over the published build's N-Quads, in memory or on disk.
 
 Chosen by measurement (see README): pyoxigraph answers the typical queries 10-80x faster
-than rdflib's evaluator and loads 10,000 entries in about a second. Untrusted queries run
-in pre-forked query children that share the loaded store copy-on-write (children.py); a
-child that runs past the time limit is killed, which really stops the work (an in-thread
-timeout cannot interrupt the engine), and the next query is answered by a fresh child.
+than rdflib's evaluator and loads 10,000 entries in seconds. A build of up to
+`store_memory_quads` quads is held in memory and shared copy-on-write by the forked workers;
+a larger one is read from its on-disk copy (disk.py), which each process opens read-only for
+itself, since a database handle must not be used across a fork. Untrusted queries run in
+pre-forked query children (children.py); a child that runs past the time limit is killed,
+which really stops the work (an in-thread timeout cannot interrupt the engine), and the next
+query is answered by a fresh child.
 """
 
 
@@ -23,6 +26,7 @@ from ..config import Settings
 from .base import (Dataset, QueryError, QueryResult, QueryTimeout, Store, StoreUnavailable, capped,
                    has_dataset_clause)
 from .children import ChildGone, Overrun, QueryChildren
+from .disk import on_disk, open_read_only
 from .terms import decode, encode
 
 RELOAD_CHECK_SECONDS = 1.0
@@ -35,7 +39,7 @@ class EmbeddedStore(Store):
         self.settings = settings
         self._lock = threading.Lock()
         self._children_lock = threading.Lock()
-        self._store: ox.Store | None = None
+        self._loaded: Loaded | None = None
         self._children: QueryChildren | None = None
         self._meta: dict | None = None
         self._checked = 0.0
@@ -58,9 +62,7 @@ class EmbeddedStore(Store):
             meta = read_meta(Path(self.settings.current_dir))
             if meta is None or (self._meta and meta["build_id"] == self._meta["build_id"]):
                 return
-            store = ox.Store()
-            store.bulk_load(path=str(Path(meta["_path"]) / f"{DUMP_NAME}.nq"), format=ox.RdfFormat.N_QUADS)
-            self._store, self._meta = store, meta
+            self._loaded, self._meta = Loaded(meta, self.settings.store_memory_quads), meta
 
     def build_info(self) -> dict:
         """The published build's meta."""
@@ -74,13 +76,13 @@ class EmbeddedStore(Store):
     def _execute(self, sparql, limit, timeout, isolate, dataset, finish):
         """Run a query in process (trusted) or in a killable query child (a user's query)."""
         self._refresh()
-        if self._store is None:
+        loaded = self._loaded
+        if loaded is None:
             raise StoreUnavailable("no build is published yet: run `kokemus-ld build`")
-        store = self._store
         if not isolate:
-            return finish(_run(store, sparql, limit, _options(sparql, dataset)))
+            return finish(_run(loaded.store(), sparql, limit, _options(sparql, dataset)))
         try:
-            status, payload = self._query_children(store).run((sparql, limit, dataset, finish), timeout)
+            status, payload = self._query_children(loaded).run((sparql, limit, dataset, finish), timeout)
         except Overrun:
             raise QueryTimeout(f"kysely keskeytettiin {timeout:g} sekunnin jälkeen / "
                                f"the query was stopped after {timeout:g} seconds") from None
@@ -91,16 +93,16 @@ class EmbeddedStore(Store):
             raise QueryError(payload)
         return _unpack(payload) if status == "terms" else payload
 
-    def _query_children(self, store: ox.Store) -> QueryChildren:
-        """This process's children over `store`; a new build or a forked copy of the owner starts anew."""
+    def _query_children(self, loaded: Loaded) -> QueryChildren:
+        """This process's children over `loaded`; a new build or a forked copy of the owner starts anew."""
         with self._children_lock:
             children = self._children
-            if children is None or children.store is not store or children.pid != os.getpid():
+            if children is None or children.store is not loaded or children.pid != os.getpid():
                 if children is not None and children.pid == os.getpid():
                     children.close()  # the old build's: idle ones now, busy ones when they finish
                 elif children is not None:
                     children.abandon()
-                children = self._children = QueryChildren(store, functools.partial(_answer, store),
+                children = self._children = QueryChildren(loaded, functools.partial(_answer, loaded),
                                                           self.settings.sparql_processes)
             return children
 
@@ -110,6 +112,29 @@ class EmbeddedStore(Store):
             if self._children is not None and self._children.pid == os.getpid():
                 self._children.close()
             self._children = None
+
+
+class Loaded:
+    """One build's store as the processes serving it read it: in memory, or its on-disk copy."""
+
+    def __init__(self, meta: dict, memory_quads: int):
+        folder = Path(meta["_path"])
+        nquads = folder / f"{DUMP_NAME}.nq"
+        self.path: Path | None = None
+        if meta.get("triples", 0) <= memory_quads:
+            self._store = ox.Store()
+            self._store.bulk_load(path=str(nquads), format=ox.RdfFormat.N_QUADS)
+        else:
+            self.path = on_disk(folder, nquads)
+            self._store = open_read_only(self.path)
+        self._pid = os.getpid()
+
+    def store(self) -> ox.Store:
+        """The store for this process: an on-disk copy is opened again after a fork (two threads
+        racing here both open it, and either handle serves)."""
+        if self.path is not None and self._pid != os.getpid():
+            self._store, self._pid = open_read_only(self.path), os.getpid()
+        return self._store
 
 
 def _options(sparql: str, dataset: Dataset | None) -> dict:
@@ -132,12 +157,12 @@ def _run(store: ox.Store, sparql: str, limit: int, options: dict) -> QueryResult
         raise QueryError(str(exc)) from None
 
 
-def _answer(store: ox.Store, request: tuple) -> tuple:
+def _answer(loaded: Loaded, request: tuple) -> tuple:
     """In a query child: a user's query answered as ("ok", what `finish` made of it), ("terms", a packed
     QueryResult) or ("error", message)."""
     sparql, limit, dataset, finish = request
     try:
-        result = _run(store, sparql, limit, _options(sparql, dataset))
+        result = _run(loaded.store(), sparql, limit, _options(sparql, dataset))
     except QueryError as exc:
         return "error", str(exc)
     except Exception as exc:  # noqa: BLE001 - reported to the parent as a failure
