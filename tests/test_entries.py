@@ -341,8 +341,8 @@ def test_the_build_cache_keeps_only_the_files_just_read(tmp_path, concepts, pars
     read_data(folder, concepts, cache=first.reuse("parsed"))
     path = folder / "organisations" / "ehja.yaml"
     path.write_text(path.read_text(encoding="utf-8").replace("Ehjä ry", "Ehjä ry (muokattu)"), encoding="utf-8")
-    second = BuildCache(None, "stamp")
-    second.old["parsed"] = first.new["parsed"]  # as if read from the first build's folder
+    first.save(tmp_path)  # as the first build leaves it in its folder
+    second = BuildCache(tmp_path, "stamp")
     parses.clear()
     read_data(folder, concepts, cache=second.reuse("parsed"))
     assert parses == ["data/organisations/ehja.yaml"]

@@ -39,32 +39,38 @@ def fingerprint(settings: Settings) -> str:
 
 
 def digest(*parts) -> str:
-    """A content hash of a few strings or bytes (the key of a cached value)."""
-    h = hashlib.sha256()
-    for part in parts:
-        h.update(part if isinstance(part, bytes) else str(part).encode())
-        h.update(b"\0")
-    return h.hexdigest()
+    """A content hash of a few strings or bytes (the key of a cached value).
+
+    Hashed as one string, each part ended by a NUL: the same hash as one update per part, at a
+    fraction of the calls (a rebuild makes ~36,000 keys at N = 10,000)."""
+    return hashlib.sha256(b"".join((p if isinstance(p, bytes) else str(p).encode()) + b"\0"
+                                   for p in parts)).hexdigest()
 
 
 class BuildCache:
-    """The previous build's cache (read) and this build's (written): one dict per section."""
+    """The previous build's cache (read) and this build's (written): one dict per section.
+
+    A section's file holds each value pickled on its own, so the next build unpickles only
+    the values it asks for and writes the ones it reuses back as the same bytes: a rebuild
+    after one edit re-pickled 300 MB of unchanged documents and shards before. Values are
+    not changed after `get` or `put` (the bytes kept for a reused value must stay true)."""
 
     def __init__(self, previous: Path | None, stamp: str):
         self.stamp = stamp
         self.previous = previous
-        self.old: dict[str, dict] = {}
+        self.old: dict[str, dict[str, bytes]] = {}  # per section: key -> the value's pickle
         self.new: dict[str, dict] = {}
+        self.kept: dict[str, dict[str, tuple]] = {}  # per section: key -> (a reused value, its pickle)
         self.hits: Counter = Counter()  # per section: values reused / computed anew
         self.misses: Counter = Counter()
 
-    def section(self, name: str) -> dict:
-        """The previous build's entries of one section (empty when missing, corrupt or foreign)."""
+    def section(self, name: str) -> dict[str, bytes]:
+        """The previous build's entries of one section, pickled (empty when missing, corrupt or foreign)."""
         if name not in self.old:
             self.old[name] = self._load(name)
         return self.old[name]
 
-    def _load(self, name: str) -> dict:
+    def _load(self, name: str) -> dict[str, bytes]:
         if self.previous is None:
             return {}
         try:
@@ -78,11 +84,20 @@ class BuildCache:
         """A value computed before (kept for the next build), or None."""
         value = self.new.get(name, {}).get(key)
         if value is None:
-            value = self.section(name).get(key)
+            raw = self.section(name).get(key)
+            value = self._value(raw)
             if value is not None:
                 self.put(name, key, value)
+                self.kept.setdefault(name, {})[key] = (value, raw)
         (self.hits if value is not None else self.misses)[name] += 1
         return value
+
+    @staticmethod
+    def _value(raw: bytes | None):
+        try:
+            return None if raw is None else pickle.loads(raw)  # noqa: S301 - as in _load
+        except Exception:  # noqa: BLE001 - a damaged entry is a miss
+            return None
 
     def put(self, name: str, key: str, value) -> None:
         """Remember a value for the next build."""
@@ -95,9 +110,11 @@ class BuildCache:
     def save(self, build_dir: Path) -> None:
         """Write this build's entries into its folder (before the build is published)."""
         for name, entries in self.new.items():
-            path = build_dir / f"{CACHE_PREFIX}{name}.pickle"
-            with open(path, "wb") as fh:
-                pickle.dump((self.stamp, entries), fh, protocol=pickle.HIGHEST_PROTOCOL)
+            kept = self.kept.get(name, {})
+            pickled = {key: kept[key][1] if key in kept and kept[key][0] is value
+                       else pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL) for key, value in entries.items()}
+            with open(build_dir / f"{CACHE_PREFIX}{name}.pickle", "wb") as fh:
+                pickle.dump((self.stamp, pickled), fh, protocol=pickle.HIGHEST_PROTOCOL)
 
 
 class Reuse:

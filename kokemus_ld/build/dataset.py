@@ -34,7 +34,7 @@ from .cache import BuildCache, digest, open_cache
 from .documents import Document, Mapped, describe_dataset, document, partition
 from .dumps import DUMP_NAME, DUMPS, Chunk, write_dumps
 from .entries import read_data
-from .problems import DataError, Problem
+from .problems import IN_ORDER, DataError, Problem
 from .shards import validate_documents
 from .timing import stage
 from .validation import Report, Shapes, locate_turtle
@@ -148,7 +148,7 @@ def check(settings: Settings) -> Checked:
         data = Mapped(files, v, settings, cache)
     with stage("validate"):
         report = validate_documents(data, vocabulary.graph, where, Shapes(shapes), cache)
-    report.problems = sorted(set(report.problems) | set(files.warnings))
+    report.problems = sorted(set(report.problems) | set(files.warnings), key=IN_ORDER)
     if not report.conforms:
         raise DataError(report.problems)
     return Checked(data, vocabulary, shapes, report, files, cache)

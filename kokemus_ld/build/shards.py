@@ -29,6 +29,7 @@ from rdflib import BNode, Graph
 
 from .cache import BuildCache, digest
 from .documents import Mapped
+from .problems import IN_ORDER
 from .validation import Finding, Report, Shapes, data_graph, report
 
 BATCH_TRIPLES = 40_000  # triples of a shard batch: large enough that its copy of the vocabulary (~7,000) costs little
@@ -83,7 +84,7 @@ def validate_documents(mapped: Mapped, vocabulary: Graph, vocabulary_where: dict
             cache.put("validated", key, done[group])
     order = [VOCABULARY, *groups]
     findings = [f for group in order for f in done[group][0]]
-    problems = sorted({p for group in order for p in done[group][1]})
+    problems = sorted({p for group in order for p in done[group][1]}, key=IN_ORDER)
     return Report(not any(p.severity == "violation" for p in problems), problems, findings)
 
 
