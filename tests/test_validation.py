@@ -162,3 +162,45 @@ def test_the_one_graph_store_finds_what_rdflibs_memory_store_finds(tmp_path):
     expected = sorted(set(shapes.validate(plain)))
     assert sum(1 for f in expected if f.severity == "violation") >= len(SHACL_EDITS) - 1
     assert sorted(set(shapes.validate(data_graph(triples)))) == expected
+
+
+def test_screened_pattern_shapes_find_what_pyshacl_alone_finds(tmp_path):
+    """The pattern-only shapes (text checks, name heuristics) are screened before pyshacl runs
+    them: on the real data with its SHACL mistakes, and values failing such shapes in every way
+    (a blank node, a second value beside a good one, the vocabulary's and a link's), the
+    findings are those of pyshacl evaluating every focus node."""
+    from conftest import copy_sources
+    from test_cli import SHACL_EDITS, edit
+    from kokemus_ld.build.dataset import _describe_dataset, load_shapes, load_vocabulary
+    from kokemus_ld.build.entries import read_data
+    from kokemus_ld.build.mapping import map_entries
+    from kokemus_ld.build.validation import Shapes, data_graph
+    from kokemus_ld.vocab import vocab
+
+    settings = copy_sources(tmp_path)
+    for _name, file, (old, new), *_rest in SHACL_EDITS:
+        edit(settings, file, old, new)
+    v = vocab(settings.base_iri)
+    vocabulary = load_vocabulary(settings)
+    data, _where = map_entries(read_data(Path(settings.data_dir), vocabulary.concepts), v)
+    _describe_dataset(data, v, settings)
+    activity = next(data.subjects(RDF.type, URIRef(KT + "Activity")))
+    organisation = next(data.subjects(RDF.type, URIRef(KT + "Organisation")))
+    skos = "http://www.w3.org/2004/02/skos/core#"
+    concept = next(vocabulary.graph.subjects(RDF.type, URIRef(skos + "Concept")))
+    from rdflib import BNode
+    extra = [(activity, URIRef("http://purl.org/dc/terms/description"), BNode()),  # a blank node never passes
+             (activity, URIRef(skos + "prefLabel"), Literal("Toiminta", lang="sv")),  # a heading, beside a good label
+             (activity, URIRef(KT + "sourceHeading"), Literal(" kokemusasiantuntija Matti Meikäläinen kertoi", lang="fi")),
+             (concept, URIRef(skos + "definition"), Literal("Kysy: maija@example.fi tai TODO", lang="fi")),
+             (organisation, URIRef("http://xmlns.com/foaf/0.1/homepage"), URIRef("tel:0401234567")),
+             (organisation, URIRef(skos + "prefLabel"), Literal("Auta Lasta ry:n Veturointi.", lang="en"))]
+    triples = list(data) + list(vocabulary.graph) + extra
+    shapes = load_shapes(settings)
+    expected = sorted(set(Shapes(shapes, screened=False).validate(data_graph(triples))))
+    found = sorted(set(Shapes(shapes).validate(data_graph(triples))))
+    hit = {f.shape.rsplit("#", 1)[-1] for f in expected}
+    assert {"Placeholder-dct-description", "prefLabel-notHeading", "NamedActor-description", "EdgeWhitespace-kt-sourceHeading",
+            "Email-skos-definition", "Placeholder-skos-definition", "TelLink-foaf-homepage",
+            "Organisation-nameHygiene"} <= hit
+    assert found == expected

@@ -16,16 +16,19 @@ from pathlib import Path
 from urllib.parse import urljoin
 
 import pyshacl
+from pyshacl.constraints import CONSTRAINT_PARAMETERS_MAP
+from pyshacl.constraints.core.string_based_constraints import PatternConstraintComponent
 from pyshacl.graph_abstraction import DataGraph
 from pyshacl.shape import Shape as PyshaclShape
 from pyshacl.shapes_graph import ShapesGraph
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import RDF
+from rdflib.paths import Path as PropertyPath
 from rdflib.plugins.stores.memory import Memory
 
 from ..vocab import SH
 from .prepared import prepared_queries
-from .problems import Problem
+from .problems import IN_ORDER, Problem
 
 _PREFIX = re.compile(r"^(?:@prefix|PREFIX)\s+([\w-]*):\s*<([^>]*)>", re.I)
 _SUBJECT = re.compile(r"^(<[^>\s]*>|[\w-]*:[^\s;,]*)\s")
@@ -67,13 +70,13 @@ def validate(data: Graph, shapes: Graph, ontology: Graph, where: dict) -> Report
 
 def report(findings: list[Finding], where: dict) -> Report:
     """The located problems of a set of findings."""
-    problems = sorted({locate(f, where) for f in findings})
+    problems = sorted({locate(f, where) for f in findings}, key=IN_ORDER)
     return Report(not any(p.severity == "violation" for p in problems), problems, findings)
 
 
 def data_graph(triples) -> Graph:
-    """A graph to validate: rdflib's in-memory store, read through `_OneGraph`."""
-    g = Graph(store=_OneGraph())
+    """A graph to validate: rdflib's in-memory store, read through `_OneGraph` and `_Reads`."""
+    g = _Reads(store=_OneGraph())
     for t in triples:
         g.add(t)
     return g
@@ -88,14 +91,22 @@ class _OneGraph(Memory):
     other graph (or once a second graph exists) is left to `Memory` as it is.
     """
 
+    def one(self, context=None) -> bool:
+        """Whether reads may skip the graphs: the store holds one graph (and `context`, if any, is it)."""
+        graphs = self._Memory__all_contexts
+        return len(graphs) == 1 and (context is None or context in graphs)
+
     def triples(self, triple_pattern, context=None):
         """The triples matching a pattern (s, p, o; None matches anything), each with its graphs."""
-        graphs = self._Memory__all_contexts
-        if len(graphs) != 1 or (context is not None and context not in graphs):
+        if not self.one(context) or triple_pattern == (None, None, None):
             yield from super().triples(triple_pattern, context)
             return
-        one = tuple(graphs)
-        s, p, o = triple_pattern
+        one = tuple(self._Memory__all_contexts)
+        for t in self.matches(*triple_pattern):
+            yield t, iter(one)
+
+    def matches(self, s, p, o):
+        """The triples matching a pattern, read from the indexes (only while `one()`; not all three None)."""
         if s is not None:
             by_predicate = self._Memory__spo.get(s)
             if not by_predicate:
@@ -105,34 +116,88 @@ class _OneGraph(Memory):
                     continue
                 if o is not None:
                     if o in objects:
-                        yield (s, p2, o), iter(one)
+                        yield s, p2, o
                     continue
                 for o2 in list(objects):
-                    yield (s, p2, o2), iter(one)
+                    yield s, p2, o2
         elif p is not None:
             by_object = self._Memory__pos.get(p)
             if not by_object:
                 return
             for o2, subjects in ([(o, by_object.get(o))] if o is not None else list(by_object.items())):
                 for s2 in list(subjects or ()):
-                    yield (s2, p, o2), iter(one)
-        elif o is not None:
+                    yield s2, p, o2
+        else:
             for s2, predicates in list((self._Memory__osp.get(o) or {}).items()):
                 for p2 in list(predicates):
-                    yield (s2, p2, o), iter(one)
-        else:
-            yield from super().triples(triple_pattern, context)
+                    yield s2, p2, o
+
+    def objects_of(self, s, p) -> list:
+        """The objects of (s, p), straight from the index (only while `one()`)."""
+        objects = (self._Memory__spo.get(s) or _NONE).get(p)
+        return list(objects) if objects else []
+
+    def subjects_of(self, p, o) -> list:
+        """The subjects of (p, o), straight from the index (only while `one()`)."""
+        subjects = (self._Memory__pos.get(p) or _NONE).get(o)
+        return list(subjects) if subjects else []
+
+
+_NONE: dict = {}
+
+
+class _Reads(Graph):
+    """An rdflib graph over a `_OneGraph`, answering pyshacl's lookups in one step.
+
+    pyshacl reads the data (and the shapes) a value at a time: every sh:path from every focus
+    node, every sh:class test, through rdflib's `objects` -> `triples` -> store -> `triples`,
+    four Python generators per value. While the store holds this one graph, the lookups with
+    both keys given read its index directly; the answers and their order are the same (the
+    same dictionaries are read), anything else goes the usual way.
+    """
+
+    def triples(self, triple):
+        """Triples matching a pattern; a path predicate (rdflib's `Path`) is evaluated by rdflib."""
+        s, p, o = triple
+        store = self.store
+        if isinstance(p, PropertyPath) or (s is None and p is None and o is None) or not store.one():
+            yield from super().triples(triple)
+            return
+        yield from store.matches(s, p, o)
+
+    def objects(self, subject=None, predicate=None, unique=False):
+        """The objects of a subject and predicate (a list of subjects, a path or None: as rdflib does)."""
+        if subject is None or predicate is None or isinstance(subject, list) or isinstance(predicate, PropertyPath) \
+                or not self.store.one():
+            return super().objects(subject, predicate, unique)
+        return iter(self.store.objects_of(subject, predicate))
+
+    def subjects(self, predicate=None, object=None, unique=False):  # noqa: A002 (rdflib's name)
+        """The subjects of a predicate and object (a list of objects, a path or None: as rdflib does)."""
+        if object is None or predicate is None or isinstance(object, list) or isinstance(predicate, PropertyPath) \
+                or not self.store.one():
+            return super().subjects(predicate, object, unique)
+        return iter(self.store.subjects_of(predicate, object))
+
+    def __contains__(self, triple) -> bool:
+        """Whether a triple (or a pattern with None) is in the graph."""
+        s, p, o = triple
+        if s is None or p is None or o is None or isinstance(p, PropertyPath) or not self.store.one():
+            return super().__contains__(triple)
+        objects = (self.store._Memory__spo.get(s) or _NONE).get(p)
+        return bool(objects) and o in objects
 
 
 class Shapes:
     """The shapes graph, parsed by pyshacl once and reused for every graph validated with it."""
 
-    def __init__(self, graph: Graph):
+    def __init__(self, graph: Graph, screened: bool = True):
         # pyshacl reads the shapes (paths, lists, parameters) all through validation: a one-graph
         # copy reads faster, and takes the two OWL axioms pyshacl adds, so `graph` (published) has none
         self.graph = data_graph(graph)
         self.languages = {str(m): m.language for m in graph.objects(None, SH.message) if isinstance(m, Literal)}
         self._parsed = ShapesGraph(self.graph)  # pyshacl's view of the shapes, harvested on first use
+        self._screens = _pattern_screens(self._parsed) if screened else {}  # off: to prove they change nothing
 
     def validate(self, data: Graph, focus: set | None = None) -> list[Finding]:
         """The findings of validating `data` in place; with `focus`, only those nodes are targeted
@@ -143,26 +208,31 @@ class Shapes:
         })
         validator.shacl_graph = self._parsed  # parsed shapes (and their SPARQL) are reused
         # pyshacl would parse each SPARQL constraint once per focus node
-        with prepared_queries(), _targets_within(focus):
+        with prepared_queries(), _targets(focus, self._screens, data):
             _conforms, report_graph, _text = validator.run()
         return [_finding(report_graph, r, self.languages)
                 for r in report_graph.subjects(RDF.type, SH.ValidationResult)]
 
 
 @contextlib.contextmanager
-def _targets_within(focus: set | None):
-    """Within the block, a shape's own targets are kept only when in `focus` (None: all of them).
+def _targets(focus: set | None, screens: dict, data: Graph):
+    """Within the block, a shape's own targets are kept only when in `focus` (None: all of them),
+    and a screened shape's only when one of their values fails its pattern (`_pattern_screens`).
 
     Only the top-level target selection is narrowed: values a shape reads on its way (nested
     shapes, qualified value shapes, sh:class on referenced nodes) are evaluated as always.
     """
-    if focus is None:
-        yield
-        return
     original = PyshaclShape.focus_nodes
+    seen: dict = {}  # (pattern, text) -> whether the text matches, for this graph
 
     def focus_nodes(self, data_graph, debug=False):
-        return {n for n in original(self, data_graph, debug=debug) if n in focus}
+        nodes = original(self, data_graph, debug=debug)
+        if focus is not None:
+            nodes = {n for n in nodes if n in focus}
+        screen = screens.get(self.node)
+        if screen is not None:
+            nodes = {n for n in nodes if _fails(n, screen, data, seen)}
+        return nodes
 
     with _lock:
         PyshaclShape.focus_nodes = focus_nodes
@@ -170,6 +240,46 @@ def _targets_within(focus: set | None):
             yield
         finally:
             PyshaclShape.focus_nodes = original
+
+
+def _pattern_screens(parsed: ShapesGraph) -> dict:
+    """The property shapes whose one constraint is sh:pattern on a predicate: shape -> (predicate, regexes).
+
+    Most shapes are of this kind (the ~180 text checks and the name heuristics), each evaluated by
+    pyshacl over every focus node with its machinery per node and value, while nearly every value
+    passes. So their focus nodes are screened first, here, with pyshacl's own compiled patterns and
+    its own test (`match`, else `search`; a blank node never passes), each (pattern, text) tested
+    once per graph (dct:description and its schema:description copy are the same texts): pyshacl
+    then evaluates, and reports, only the nodes with a value that fails. Off when the shapes
+    declare constraint components of their own (their parameters could sit on any shape).
+    """
+    if parsed.custom_constraints:
+        return {}
+    params = set(CONSTRAINT_PARAMETERS_MAP) | {SH.expression, SH.sparql}
+    screens = {}
+    for shape in parsed.shapes:
+        if not shape.is_property_shape or not isinstance(shape.path(), URIRef):
+            continue
+        if {p for p, _o in parsed.graph.predicate_objects(shape.node) if p in params} != {SH.pattern}:
+            continue
+        screens[shape.node] = (shape.path(), tuple(PatternConstraintComponent(shape).compiled_cache.values()))
+    return screens
+
+
+def _fails(node, screen: tuple, data: Graph, seen: dict) -> bool:
+    """Whether a value of `node` on the screen's predicate fails one of its patterns, as pyshacl tests it."""
+    predicate, patterns = screen
+    for value in data.objects(node, predicate):
+        if isinstance(value, BNode):
+            return True
+        text = PatternConstraintComponent.value_node_to_string(value)
+        for pattern in patterns:
+            matches = seen.get((pattern, text))
+            if matches is None:
+                matches = seen[(pattern, text)] = bool(pattern.match(text) or pattern.search(text))
+            if not matches:
+                return True
+    return False
 
 
 def _finding(rg: Graph, result, languages: dict) -> Finding:
