@@ -485,3 +485,26 @@ def test_a_users_query_on_a_large_build_runs_in_a_child_that_can_be_stopped(larg
         assert labels(store) == ["Kuule minua -hanke"]
     finally:
         store.close()
+
+
+def test_a_query_child_reads_the_whole_on_disk_copy(tmp_path):
+    """The child closes the descriptors it inherited; the worker's handle must never close them
+    again, or it closes the child's own handle's files, which reuse those numbers. (A copy
+    bigger than RocksDB's read-ahead at open, so its files are read while answering.)"""
+    folder = tmp_path / "builds" / "bulky"
+    folder.mkdir(parents=True)
+    quads = 60_000
+    with open(folder / "kokemus.nq", "w", encoding="utf-8") as out:
+        for i in range(quads):
+            out.write(f'<urn:s:{i}> <urn:p:{i % 7}> "{i:08d} {"kokemustoiminta " * 6}" <urn:g:{i % 50}> .\n')
+    (folder / "meta.json").write_text(json.dumps({"build_id": "bulky", "triples": quads}))
+    (tmp_path / "current").symlink_to(folder)
+    # in a fresh interpreter, as a server starts: its descriptors are few, so numbers are reused
+    script = ("import sys; from kokemus_ld.config import Settings; from kokemus_ld.store.embedded import EmbeddedStore\n"
+              "store = EmbeddedStore(Settings(publish_dir=sys.argv[1], store_memory_quads=0, sparql_processes=1))\n"
+              f"print([store.query({COUNT!r}, isolate=True).rows[0][0].value for _ in range(3)])\n"
+              "store.close()\n")
+    answers = subprocess.run([sys.executable, "-c", script, str(tmp_path)], capture_output=True, text=True,
+                             cwd=str(ROOT), timeout=120)
+    assert answers.stdout.strip() == str([str(quads)] * 3), answers.stderr[-2000:]
+    assert sum(f.stat().st_size for f in (folder / disk.STORE_DIR).glob("*.sst")) > 4 << 20

@@ -30,6 +30,7 @@ from .disk import on_disk, open_read_only
 from .terms import decode, encode
 
 RELOAD_CHECK_SECONDS = 1.0
+_INHERITED: list = []  # on-disk handles opened before this process was forked (see Loaded.store)
 
 
 class EmbeddedStore(Store):
@@ -131,8 +132,13 @@ class Loaded:
 
     def store(self) -> ox.Store:
         """The store for this process: an on-disk copy is opened again after a fork (two threads
-        racing here both open it, and either handle serves)."""
+        racing here both open it, and either handle serves).
+
+        The inherited handle is kept, never closed: a query child has closed its descriptors
+        already, and closing them again would close the new handle's files, whose descriptors
+        reuse the same numbers."""
         if self.path is not None and self._pid != os.getpid():
+            _INHERITED.append(self._store)
             self._store, self._pid = open_read_only(self.path), os.getpid()
         return self._store
 
