@@ -164,17 +164,14 @@ def test_the_one_graph_store_finds_what_rdflibs_memory_store_finds(tmp_path):
     assert sorted(set(shapes.validate(data_graph(triples)))) == expected
 
 
-def test_screened_pattern_shapes_find_what_pyshacl_alone_finds(tmp_path):
-    """The pattern-only shapes (text checks, name heuristics) are screened before pyshacl runs
-    them: on the real data with its SHACL mistakes, and values failing such shapes in every way
-    (a blank node, a second value beside a good one, the vocabulary's and a link's), the
-    findings are those of pyshacl evaluating every focus node."""
+
+def _mistaken(tmp_path, extra) -> tuple:
+    """The shapes, and the real data with its SHACL mistakes, the vocabulary and `extra(data, vocabulary)`'s triples."""
     from conftest import copy_sources
     from test_cli import SHACL_EDITS, edit
     from kokemus_ld.build.dataset import _describe_dataset, load_shapes, load_vocabulary
     from kokemus_ld.build.entries import read_data
     from kokemus_ld.build.mapping import map_entries
-    from kokemus_ld.build.validation import Shapes, data_graph
     from kokemus_ld.vocab import vocab
 
     settings = copy_sources(tmp_path)
@@ -184,23 +181,63 @@ def test_screened_pattern_shapes_find_what_pyshacl_alone_finds(tmp_path):
     vocabulary = load_vocabulary(settings)
     data, _where = map_entries(read_data(Path(settings.data_dir), vocabulary.concepts), v)
     _describe_dataset(data, v, settings)
-    activity = next(data.subjects(RDF.type, URIRef(KT + "Activity")))
-    organisation = next(data.subjects(RDF.type, URIRef(KT + "Organisation")))
-    skos = "http://www.w3.org/2004/02/skos/core#"
-    concept = next(vocabulary.graph.subjects(RDF.type, URIRef(skos + "Concept")))
+    return load_shapes(settings), list(data) + list(vocabulary.graph) + extra(data, vocabulary.graph)
+
+
+SKOS = "http://www.w3.org/2004/02/skos/core#"
+
+
+def test_screened_pattern_shapes_find_what_pyshacl_alone_finds(tmp_path):
+    """The pattern-only shapes (text checks, name heuristics) are screened before pyshacl runs
+    them: on the real data with its SHACL mistakes, and values failing such shapes in every way
+    (a blank node, a second value beside a good one, the vocabulary's and a link's), the
+    findings are those of pyshacl evaluating every focus node."""
     from rdflib import BNode
-    extra = [(activity, URIRef("http://purl.org/dc/terms/description"), BNode()),  # a blank node never passes
-             (activity, URIRef(skos + "prefLabel"), Literal("Toiminta", lang="sv")),  # a heading, beside a good label
-             (activity, URIRef(KT + "sourceHeading"), Literal(" kokemusasiantuntija Matti Meikäläinen kertoi", lang="fi")),
-             (concept, URIRef(skos + "definition"), Literal("Kysy: maija@example.fi tai TODO", lang="fi")),
-             (organisation, URIRef("http://xmlns.com/foaf/0.1/homepage"), URIRef("tel:0401234567")),
-             (organisation, URIRef(skos + "prefLabel"), Literal("Auta Lasta ry:n Veturointi.", lang="en"))]
-    triples = list(data) + list(vocabulary.graph) + extra
-    shapes = load_shapes(settings)
-    expected = sorted(set(Shapes(shapes, screened=False).validate(data_graph(triples))))
-    found = sorted(set(Shapes(shapes).validate(data_graph(triples))))
+    from kokemus_ld.build.validation import Shapes, data_graph
+
+    def extra(data, vocabulary):
+        activity = next(data.subjects(RDF.type, URIRef(KT + "Activity")))
+        organisation = next(data.subjects(RDF.type, URIRef(KT + "Organisation")))
+        concept = next(vocabulary.subjects(RDF.type, URIRef(SKOS + "Concept")))
+        return [(activity, URIRef("http://purl.org/dc/terms/description"), BNode()),  # a blank node never passes
+                (activity, URIRef(SKOS + "prefLabel"), Literal("Toiminta", lang="sv")),  # a heading, beside a good label
+                (activity, URIRef(KT + "sourceHeading"), Literal(" kokemusasiantuntija Matti Meikäläinen kertoi", lang="fi")),
+                (concept, URIRef(SKOS + "definition"), Literal("Kysy: maija@example.fi tai TODO", lang="fi")),
+                (organisation, URIRef("http://xmlns.com/foaf/0.1/homepage"), URIRef("tel:0401234567")),
+                (organisation, URIRef(SKOS + "prefLabel"), Literal("Auta Lasta ry:n Veturointi.", lang="en"))]
+
+    shapes, triples = _mistaken(tmp_path, extra)
+    expected = set(Shapes(shapes, screened=False).validate(data_graph(triples)))
+    found = set(Shapes(shapes).validate(data_graph(triples)))
     hit = {f.shape.rsplit("#", 1)[-1] for f in expected}
     assert {"Placeholder-dct-description", "prefLabel-notHeading", "NamedActor-description", "EdgeWhitespace-kt-sourceHeading",
             "Email-skos-definition", "Placeholder-skos-definition", "TelLink-foaf-homepage",
             "Organisation-nameHygiene"} <= hit
     assert found == expected
+
+
+def test_paths_read_from_the_index_find_what_pyshacls_own_path_walk_finds(tmp_path):
+    """A graph made by `data_graph` has its predicate and sequence paths read from its index: a
+    concept of the wrong scheme, a facet out of step with its parts and a unit of another
+    organisation are found as pyshacl finds them walking the paths of a plain rdflib graph."""
+    from kokemus_ld.build.validation import Shapes, data_graph
+
+    def extra(data, vocabulary):
+        activity = next(data.subjects(URIRef(KT + "unit"), None))
+        other = next(o for o in data.subjects(RDF.type, URIRef(KT + "Organisation"))
+                     if (activity, URIRef(KT + "organisation"), o) not in data)
+        unit = URIRef(f"{other}#yksikko")
+        role = next(vocabulary.subjects(URIRef(SKOS + "inScheme"), URIRef(str(activity).split("/id/")[0] + "/id/scheme/roolit")))
+        return [(activity, URIRef(KT + "offersService"), role),  # a role offered as a service: wrong scheme, facet out of step
+                (unit, RDF.type, URIRef(KT + "OrganisationalUnit")), (unit, URIRef("http://www.w3.org/ns/org#unitOf"), other),
+                (activity, URIRef(KT + "unit"), unit)]
+
+    shapes, triples = _mistaken(tmp_path, extra)
+    plain = Graph()
+    for t in triples:
+        plain.add(t)
+    parsed = Shapes(shapes)
+    expected = set(parsed.validate(plain))
+    hit = {f.shape.rsplit("#", 1)[-1] for f in expected}
+    assert {"Activity-offersService-scheme", "Activity-offersServiceInSync", "Activity-unitOfOrganisation"} <= hit
+    assert set(parsed.validate(data_graph(triples))) == expected

@@ -16,9 +16,11 @@ from pathlib import Path
 from urllib.parse import urljoin
 
 import pyshacl
+import pyshacl.consts
 from pyshacl.constraints import CONSTRAINT_PARAMETERS_MAP
 from pyshacl.constraints.core.string_based_constraints import PatternConstraintComponent
 from pyshacl.graph_abstraction import DataGraph
+import pyshacl.shape
 from pyshacl.shape import Shape as PyshaclShape
 from pyshacl.shapes_graph import ShapesGraph
 from rdflib import BNode, Graph, Literal, URIRef
@@ -33,7 +35,7 @@ from .problems import IN_ORDER, Problem
 _PREFIX = re.compile(r"^(?:@prefix|PREFIX)\s+([\w-]*):\s*<([^>]*)>", re.I)
 _SUBJECT = re.compile(r"^(<[^>\s]*>|[\w-]*:[^\s;,]*)\s")
 SEVERITY = {SH.Violation: "violation", SH.Warning: "warning", SH.Info: "info"}
-_lock = threading.Lock()
+_lock = threading.RLock()  # the patches of pyshacl nest (targets, then paths)
 
 
 @dataclasses.dataclass
@@ -75,11 +77,33 @@ def report(findings: list[Finding], where: dict) -> Report:
 
 
 def data_graph(triples) -> Graph:
-    """A graph to validate: rdflib's in-memory store, read through `_OneGraph` and `_Reads`."""
+    """A graph to validate: rdflib's in-memory store, read through `_OneGraph` and `_Reads`, its IRIs
+    the very objects pyshacl and the shapes look them up with (`_CANONICAL`)."""
     g = _Reads(store=_OneGraph())
-    for t in triples:
-        g.add(t)
+    canonical = _CANONICAL
+    for s, p, o in triples:
+        g.add((canonical.get(s, s), canonical.get(p, p), canonical.get(o, o) if type(o) is URIRef else o))
     return g
+
+
+# An IRI -> the one object pyshacl's constants and the parsed shapes hold for it. A dictionary
+# finds a key without calling its `__eq__` only when it is handed that very object, and rdflib's
+# `__eq__` is Python: with every predicate, class and concept of a graph under validation being
+# the object pyshacl asks for (rdf:type, sh:class kt:Organisation, a path, an sh:in list's
+# scheme), its ~400,000 look-ups per 300 entries compare no strings. Equal terms, so no answer
+# changes; filled by `Shapes` (the same for every shapes graph: only IRIs, whatever their base).
+_CANONICAL: dict = {}
+
+
+def _canonical_iris(shapes: Graph) -> None:
+    """Add pyshacl's constants, then the shapes' IRIs, to `_CANONICAL` (the first object of each IRI stays)."""
+    for value in vars(pyshacl.consts).values():
+        if type(value) is URIRef:
+            _CANONICAL.setdefault(value, value)
+    for triple in shapes:
+        for term in triple:
+            if type(term) is URIRef:
+                _CANONICAL.setdefault(term, term)
 
 
 class _OneGraph(Memory):
@@ -194,10 +218,12 @@ class Shapes:
     def __init__(self, graph: Graph, screened: bool = True):
         # pyshacl reads the shapes (paths, lists, parameters) all through validation: a one-graph
         # copy reads faster, and takes the two OWL axioms pyshacl adds, so `graph` (published) has none
+        _canonical_iris(graph)
         self.graph = data_graph(graph)
         self.languages = {str(m): m.language for m in graph.objects(None, SH.message) if isinstance(m, Literal)}
         self._parsed = ShapesGraph(self.graph)  # pyshacl's view of the shapes, harvested on first use
         self._screens = _pattern_screens(self._parsed) if screened else {}  # off: to prove they change nothing
+        self._paths: dict = {}  # sh:path node -> its predicates in order, or None (see `_path_reader`)
 
     def validate(self, data: Graph, focus: set | None = None) -> list[Finding]:
         """The findings of validating `data` in place; with `focus`, only those nodes are targeted
@@ -208,7 +234,7 @@ class Shapes:
         })
         validator.shacl_graph = self._parsed  # parsed shapes (and their SPARQL) are reused
         # pyshacl would parse each SPARQL constraint once per focus node
-        with prepared_queries(), _targets(focus, self._screens, data):
+        with prepared_queries(), _targets(focus, self._screens, data), _path_reader(self._paths, data):
             _conforms, report_graph, _text = validator.run()
         return [_finding(report_graph, r, self.languages)
                 for r in report_graph.subjects(RDF.type, SH.ValidationResult)]
@@ -240,6 +266,53 @@ def _targets(focus: set | None, screens: dict, data: Graph):
             yield
         finally:
             PyshaclShape.focus_nodes = original
+
+
+@contextlib.contextmanager
+def _path_reader(paths: dict, data: Graph):
+    """Within the block, pyshacl reads a shape's values on a predicate path, or a sequence of
+    predicates, in `data` straight from its one-graph index.
+
+    pyshacl walks a path anew for every focus node of every shape: the path's list nodes in the
+    shapes graph, then each step through its graph abstraction and rdflib's generators (about
+    40 % of validation). A predicate, or a list of predicates, is read here once per path and
+    then followed in the store's index: the same values (objects of each step, as a set); any
+    other path (inverse, alternative, repeated), or another graph, is left to pyshacl.
+    """
+    original = pyshacl.shape.value_nodes_from_path
+    store = data.store if isinstance(data.store, _OneGraph) else None
+
+    def value_nodes_from_path(sg, focus, path, target_graph, *args, **kwargs):
+        steps = paths.get(path, _UNREAD)
+        if steps is _UNREAD:
+            steps = paths[path] = _predicates(sg.graph, path)
+        if steps is None or store is None or args or kwargs or getattr(target_graph, "impl", None) is not data \
+                or not store.one():
+            return original(sg, focus, path, target_graph, *args, **kwargs)
+        values = {focus}
+        for step in steps:
+            values = {o for v in values for o in store.objects_of(v, step)}
+        return values
+
+    with _lock:
+        pyshacl.shape.value_nodes_from_path = value_nodes_from_path
+        try:
+            yield
+        finally:
+            pyshacl.shape.value_nodes_from_path = original
+
+
+_UNREAD = object()
+
+
+def _predicates(shapes: Graph, path) -> tuple | None:
+    """The predicates of a path that is one predicate or a list of two or more; None for any other."""
+    if isinstance(path, URIRef):
+        return (path,)
+    if not isinstance(path, BNode) or shapes.value(path, RDF.first) is None:
+        return None
+    steps = tuple(shapes.items(path))
+    return steps if len(steps) >= 2 and all(isinstance(s, URIRef) for s in steps) else None
 
 
 def _pattern_screens(parsed: ShapesGraph) -> dict:
