@@ -241,3 +241,25 @@ def test_paths_read_from_the_index_find_what_pyshacls_own_path_walk_finds(tmp_pa
     hit = {f.shape.rsplit("#", 1)[-1] for f in expected}
     assert {"Activity-offersService-scheme", "Activity-offersServiceInSync", "Activity-unitOfOrganisation"} <= hit
     assert set(parsed.validate(data_graph(triples))) == expected
+
+
+def test_a_graph_loaded_at_once_holds_what_one_added_triple_at_a_time_holds():
+    """`data_graph` fills the one-graph store's indexes itself: the same triples (duplicates once),
+    found by every kind of pattern, as `Graph.add` one by one gives."""
+    from kokemus_ld.build.validation import data_graph
+
+    part = URIRef(f"{THING}#tuki-1")
+    triples = [(THING, RDF.type, URIRef(KT + "Activity")), (THING, URIRef(KT + "support"), part),
+               (part, URIRef(KT + "position"), Literal(1)), (part, URIRef(KT + "givenBy"), Literal("ohjaaja", lang="fi")),
+               (THING, URIRef(KT + "support"), part)]  # the last one twice
+    one_by_one = Graph()
+    for t in triples:
+        one_by_one.add(t)
+    loaded = data_graph(triples)
+    assert len(loaded) == len(one_by_one) == 4
+    for pattern in [(None, None, None), (THING, None, None), (None, URIRef(KT + "support"), None), (None, None, part),
+                    (part, URIRef(KT + "position"), None), (THING, URIRef(KT + "support"), part)]:
+        assert sorted(loaded.triples(pattern)) == sorted(one_by_one.triples(pattern)), pattern
+    assert list(loaded.objects(THING, URIRef(KT + "support"))) == [part]
+    assert list(loaded.subjects(URIRef(KT + "support"), part)) == [THING]
+    assert (part, URIRef(KT + "position"), Literal(1)) in loaded and (part, URIRef(KT + "position"), Literal(2)) not in loaded

@@ -147,9 +147,7 @@ def _validate_batch(index: int) -> tuple[dict, dict, set]:
     file_of = _work["file_of"]
     for name in sorted({file_of[r] for r in refers if r in file_of}):
         triples += [t for d in mapped.fresh(name).documents if d.iri in refers for t in d.triples]
-    graph = _graph(_work["vocabulary"])
-    for t in triples:
-        graph.add(t)
+    graph = _graph(_work["vocabulary"] + triples)
     found = _work["shapes"].validate(graph, focus=focus)
     owner = {_name(s): g for g in batch for n in groups[g] for d in mapped.files[n].documents for s, _p, _o in d.triples}
     per_group: dict[str, list[Finding]] = {g: [] for g in batch}

@@ -81,8 +81,8 @@ def data_graph(triples) -> Graph:
     the very objects pyshacl and the shapes look them up with (`_CANONICAL`)."""
     g = _Reads(store=_OneGraph())
     canonical = _CANONICAL
-    for s, p, o in triples:
-        g.add((canonical.get(s, s), canonical.get(p, p), canonical.get(o, o) if type(o) is URIRef else o))
+    g.store.load(((canonical.get(s, s), canonical.get(p, p), canonical.get(o, o) if type(o) is URIRef else o)
+                  for s, p, o in triples), g)
     return g
 
 
@@ -114,6 +114,50 @@ class _OneGraph(Memory):
     validation is one graph, so a match is its triple and that graph; a request for any
     other graph (or once a second graph exists) is left to `Memory` as it is.
     """
+
+    def load(self, triples, graph: Graph) -> None:
+        """Add triples to `graph`, the store's one graph, as `add` would one at a time, in a fifth of the time.
+
+        The first goes through `add` (it registers the graph and the store's default bookkeeping
+        of a triple's graphs); every other new triple then gets what `add` gives a triple of that
+        graph: its three index entries and its place in the graph's and the default graph's sets
+        (`add`'s per-triple graph record is dropped again when it equals the default, as here).
+        """
+        triples = iter(triples)
+        for first in triples:
+            self.add(first, graph)
+            break
+        spo, pos, osp = self._Memory__spo, self._Memory__pos, self._Memory__osp
+        sets = self._Memory__contextTriples
+        default = sets[None]
+        (own,) = [members for key, members in sets.items() if key is not None]
+        for triple in triples:
+            s, p, o = triple
+            by_predicate = spo.get(s)
+            if by_predicate is None:
+                by_predicate = spo[s] = {}
+            objects = by_predicate.get(p)
+            if objects is None:
+                objects = by_predicate[p] = {}
+            elif o in objects:
+                continue
+            objects[o] = 1
+            by_object = pos.get(p)
+            if by_object is None:
+                by_object = pos[p] = {}
+            subjects = by_object.get(o)
+            if subjects is None:
+                subjects = by_object[o] = {}
+            subjects[s] = 1
+            by_subject = osp.get(o)
+            if by_subject is None:
+                by_subject = osp[o] = {}
+            predicates = by_subject.get(s)
+            if predicates is None:
+                predicates = by_subject[s] = {}
+            predicates[p] = 1
+            default.add(triple)
+            own.add(triple)
 
     def one(self, context=None) -> bool:
         """Whether reads may skip the graphs: the store holds one graph (and `context`, if any, is it)."""
