@@ -127,35 +127,20 @@ class _OneGraph(Memory):
         for first in triples:
             self.add(first, graph)
             break
+        else:
+            return
         spo, pos, osp = self._Memory__spo, self._Memory__pos, self._Memory__osp
         sets = self._Memory__contextTriples
         default = sets[None]
         (own,) = [members for key, members in sets.items() if key is not None]
         for triple in triples:
             s, p, o = triple
-            by_predicate = spo.get(s)
-            if by_predicate is None:
-                by_predicate = spo[s] = {}
-            objects = by_predicate.get(p)
-            if objects is None:
-                objects = by_predicate[p] = {}
-            elif o in objects:
+            objects = spo.setdefault(s, {}).setdefault(p, {})
+            if o in objects:
                 continue
             objects[o] = 1
-            by_object = pos.get(p)
-            if by_object is None:
-                by_object = pos[p] = {}
-            subjects = by_object.get(o)
-            if subjects is None:
-                subjects = by_object[o] = {}
-            subjects[s] = 1
-            by_subject = osp.get(o)
-            if by_subject is None:
-                by_subject = osp[o] = {}
-            predicates = by_subject.get(s)
-            if predicates is None:
-                predicates = by_subject[s] = {}
-            predicates[p] = 1
+            pos.setdefault(p, {}).setdefault(o, {})[s] = 1
+            osp.setdefault(o, {}).setdefault(s, {})[p] = 1
             default.add(triple)
             own.add(triple)
 
