@@ -187,11 +187,12 @@ def _mistaken(tmp_path, extra) -> tuple:
 SKOS = "http://www.w3.org/2004/02/skos/core#"
 
 
-def test_screened_pattern_shapes_find_what_pyshacl_alone_finds(tmp_path):
+def test_the_shortcuts_find_what_pyshacl_alone_finds(tmp_path):
     """The pattern-only shapes (text checks, name heuristics) are screened before pyshacl runs
-    them: on the real data with its SHACL mistakes, and values failing such shapes in every way
-    (a blank node, a second value beside a good one, the vocabulary's and a link's), the
-    findings are those of pyshacl evaluating every focus node."""
+    them, and paths are read from the graph's index: on the real data with its SHACL mistakes,
+    values failing such shapes in every way (a blank node, a second value beside a good one, the
+    vocabulary's and a link's) and an activity of a subclass, the findings are those of pyshacl
+    evaluating every focus node of every shape on its own."""
     from rdflib import BNode
     from kokemus_ld.build.validation import Shapes, data_graph
 
@@ -204,15 +205,18 @@ def test_screened_pattern_shapes_find_what_pyshacl_alone_finds(tmp_path):
                 (activity, URIRef(KT + "sourceHeading"), Literal(" kokemusasiantuntija Matti Meikäläinen kertoi", lang="fi")),
                 (concept, URIRef(SKOS + "definition"), Literal("Kysy: maija@example.fi tai TODO", lang="fi")),
                 (organisation, URIRef("http://xmlns.com/foaf/0.1/homepage"), URIRef("tel:0401234567")),
-                (organisation, URIRef(SKOS + "prefLabel"), Literal("Auta Lasta ry:n Veturointi.", lang="en"))]
+                (organisation, URIRef(SKOS + "prefLabel"), Literal("Auta Lasta ry:n Veturointi.", lang="en")),
+                (URIRef(KT + "Hanke"), URIRef("http://www.w3.org/2000/01/rdf-schema#subClassOf"), URIRef(KT + "Activity")),
+                (URIRef(f"{activity}-hanke"), RDF.type, URIRef(KT + "Hanke"))]  # an activity with nothing said
 
     shapes, triples = _mistaken(tmp_path, extra)
-    expected = set(Shapes(shapes, screened=False).validate(data_graph(triples)))
+    expected = set(Shapes(shapes, shortcuts=False).validate(data_graph(triples)))
     found = set(Shapes(shapes).validate(data_graph(triples)))
     hit = {f.shape.rsplit("#", 1)[-1] for f in expected}
     assert {"Placeholder-dct-description", "prefLabel-notHeading", "NamedActor-description", "EdgeWhitespace-kt-sourceHeading",
             "Email-skos-definition", "Placeholder-skos-definition", "TelLink-foaf-homepage",
-            "Organisation-nameHygiene"} <= hit
+            "Organisation-nameHygiene", "Activity-organisation"} <= hit
+    assert any(f.focus.endswith("-hanke") for f in expected)
     assert found == expected
 
 

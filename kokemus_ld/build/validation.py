@@ -244,14 +244,16 @@ class _Reads(Graph):
 class Shapes:
     """The shapes graph, parsed by pyshacl once and reused for every graph validated with it."""
 
-    def __init__(self, graph: Graph, screened: bool = True):
+    def __init__(self, graph: Graph, shortcuts: bool = True):
         # pyshacl reads the shapes (paths, lists, parameters) all through validation: a one-graph
         # copy reads faster, and takes the two OWL axioms pyshacl adds, so `graph` (published) has none
         _canonical_iris(graph)
         self.graph = data_graph(graph)
         self.languages = {str(m): m.language for m in graph.objects(None, SH.message) if isinstance(m, Literal)}
         self._parsed = ShapesGraph(self.graph)  # pyshacl's view of the shapes, harvested on first use
-        self._screens = _pattern_screens(self._parsed) if screened else {}  # off: to prove they change nothing
+        # off: pyshacl as it is, to prove that the shortcuts (screens, paths read from the index) change nothing
+        self.shortcuts = shortcuts
+        self._screens = _pattern_screens(self._parsed) if shortcuts else {}
         self._paths: dict = {}  # sh:path node -> its predicates in order, or None (see `_path_reader`)
 
     def validate(self, data: Graph, focus: set | None = None) -> list[Finding]:
@@ -263,7 +265,8 @@ class Shapes:
         })
         validator.shacl_graph = self._parsed  # parsed shapes (and their SPARQL) are reused
         # pyshacl would parse each SPARQL constraint once per focus node
-        with prepared_queries(), _targets(focus, self._screens, data), _path_reader(self._paths, data):
+        paths = _path_reader(self._paths, data) if self.shortcuts else contextlib.nullcontext()
+        with prepared_queries(), _targets(focus, self._screens, data), paths:
             _conforms, report_graph, _text = validator.run()
         return [_finding(report_graph, r, self.languages)
                 for r in report_graph.subjects(RDF.type, SH.ValidationResult)]
