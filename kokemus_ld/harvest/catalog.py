@@ -41,7 +41,7 @@ class Download:
     media_type: str  # of the content (for a gzip file: of what it decompresses to)
     gzip: bool
     size: int
-    sha256: str
+    sha256: str | None  # None: a plain dump, checked through its `.gz` twin (build/dumps.py)
     conforms_to: str | None = None
 
 
@@ -138,7 +138,8 @@ def _publisher_names(dataset_doc: list, v: Vocab) -> list:
 
 
 def _distribution(v: Vocab, d: Download, license_iri: str) -> list:
-    """One dcat:Distribution of the directory: download URL, media type, EU file type, size and SHA-256."""
+    """One dcat:Distribution of the directory: download URL, media type, EU file type, size, and the SHA-256
+    of a file that has one."""
     dataset, node = iri(v.dataset), iri(f"{v.catalog}#jakelu-{d.name}")
     label = FORMAT_TITLES.get(d.format, d.format) + (" (gzip)" if d.gzip else "")
     what_fi = "HSDS 3.0 -vienti (JSON)" if d.conforms_to == HSDS_SCHEMA else f"Koko aineisto, {label}"
@@ -156,13 +157,14 @@ def _distribution(v: Vocab, d: Download, license_iri: str) -> list:
         ox.Triple(node, iri(DCAT.mediaType), iri(IANA_MEDIA_TYPES + d.media_type)),
         ox.Triple(node, iri(DCT.format), iri(EU_FILE_TYPES + FILE_TYPES[d.format])),
         ox.Triple(node, iri(DCAT.byteSize), typed(d.size, XSD.nonNegativeInteger)),
-        ox.Triple(node, iri(SPDX.checksum), checksum),
-        ox.Triple(checksum, iri(RDF.type), iri(SPDX.Checksum)),
-        ox.Triple(checksum, iri(SPDX.algorithm), iri(SPDX.checksumAlgorithm_sha256)),
-        ox.Triple(checksum, iri(SPDX.checksumValue), typed(d.sha256, XSD.hexBinary)),
         ox.Triple(node, iri(DCT.license), iri(license_iri)),
         ox.Triple(node, iri(DCATAP.availability), iri(STABLE)),
     ]
+    if d.sha256:
+        out += [ox.Triple(node, iri(SPDX.checksum), checksum),
+                ox.Triple(checksum, iri(RDF.type), iri(SPDX.Checksum)),
+                ox.Triple(checksum, iri(SPDX.algorithm), iri(SPDX.checksumAlgorithm_sha256)),
+                ox.Triple(checksum, iri(SPDX.checksumValue), typed(d.sha256, XSD.hexBinary))]
     if d.gzip:
         out.append(ox.Triple(node, iri(DCAT.compressFormat), iri(IANA_MEDIA_TYPES + "application/gzip")))
     if d.conforms_to:

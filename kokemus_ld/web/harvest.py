@@ -2,9 +2,10 @@
 
 The catalogue (`/catalog`) and VoID (`/.well-known/void`) answer in every RDF format by
 content negotiation (and HTML for the catalogue). Dumps are the build's own files, served
-with their SHA-256 as ETag, Content-Length, Last-Modified and byte ranges; a `.gz` dump is
-a gzip *file* (`Content-Type: application/gzip`, no Content-Encoding), so its size and
-checksum are those the catalogue states and a range means bytes of the compressed file.
+with the ETag the build gave them (a `.gz` file's SHA-256), Content-Length, Last-Modified and
+byte ranges; a `.gz` dump is a gzip *file* (`Content-Type: application/gzip`, no
+Content-Encoding), so its size and checksum are those the catalogue states and a range means
+bytes of the compressed file. A plain dump has no checksum: it is its `.gz` decompressed.
 The change feed lives in `feed.py` and is registered on this blueprint.
 """
 
@@ -46,7 +47,7 @@ def downloads() -> list[Download]:
     for name, entry in info["dumps"].items():
         fmt = by_name(entry["format"], RESOURCE_FORMATS)
         out.append(Download(name, f"{s.vocab.base}dumps/{name}", fmt.name, fmt.media_type, entry["gzip"],
-                            entry["bytes"], entry["sha256"]))
+                            entry["bytes"], entry.get("sha256")))
     body, digest = export_body()
     out.append(Download("hsds.json", f"{s.vocab.base}hsds/export.json", "json", JSON.media_type, False,
                         len(body), digest, conforms_to=HSDS_SCHEMA))
@@ -160,7 +161,7 @@ def dump(name: str):
         raise ClientError(404, "Tällaista tiedostoa ei ole. Luettelo: /catalog / No such file. The list: /catalog")
     path = Path(info["_path"]) / name
     fmt = GZIP if entry["gzip"] else by_name(entry["format"], RESOURCE_FORMATS)
-    response = send_file(path, mimetype=fmt.content_type, conditional=True, etag=entry["sha256"],
+    response = send_file(path, mimetype=fmt.content_type, conditional=True, etag=entry.get("etag") or entry["sha256"],
                          last_modified=when(info["built"]), max_age=DUMP_CACHE_SECONDS, download_name=name,
                          as_attachment=False)
     response.headers["Access-Control-Allow-Origin"] = "*"

@@ -194,6 +194,8 @@ STRINGS: dict[str, tuple[str, str, str]] = {
     "keywords": ("Avainsanat", "Nyckelord", "Keywords"),
     "spatial": ("Alue", "Område", "Area"),
     "gzip": ("gzip-pakattu", "gzip-komprimerad", "gzip-compressed"),
+    "checksum_in_gzip": ("sama kuin .gz-tiedosto purettuna", "samma som .gz-filen uppackad",
+                         "the .gz file, decompressed"),
     # statistic, faq, document
     "year": ("Vuosi", "År", "Year"),
     "actor_count": ("Kokemustoimijoita", "Erfarenhetsaktörer", "Experience actors"),
