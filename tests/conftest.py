@@ -6,6 +6,7 @@ against the embedded pyoxigraph store and against a real Oxigraph server on 127.
 
 from __future__ import annotations
 
+import gzip
 import os
 import shutil
 import socket
@@ -156,3 +157,8 @@ def fresh_oxigraph(tmp_path):
     yield url
     proc.kill()
     proc.wait(timeout=10)
+
+
+def read_dump(folder, name: str) -> bytes:
+    """A build's plain dump as a harvester gets it: its `.gz` decompressed (a build keeps no plain dump)."""
+    return gzip.decompress((Path(folder) / f"{name}.gz").read_bytes())

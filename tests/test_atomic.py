@@ -8,7 +8,6 @@ atomic store switch on `load` is tests/test_store.py::test_a_reader_during_load_
 
 from __future__ import annotations
 
-import gzip
 import hashlib
 import json
 import os
@@ -21,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import copy_sources
+from conftest import copy_sources, read_dump
 from kokemus_ld.build.dataset import build, read_meta
 from kokemus_ld.build.problems import DataError
 from kokemus_ld.config import Settings
@@ -46,11 +45,10 @@ def assert_intact(settings: Settings) -> dict:
     folder = Path(meta["_path"])
     assert not folder.name.startswith("."), "a half-written build folder is current"
     for name, entry in meta["dumps"].items():
-        data = (folder / name).read_bytes()
+        data = (folder / name).read_bytes() if entry["gzip"] else read_dump(folder, name)
         assert len(data) == entry["bytes"], name
         if entry["gzip"]:
             assert hashlib.sha256(data).hexdigest() == entry["sha256"], name
-            assert gzip.decompress(data) == (folder / name[:-3]).read_bytes(), name
     json.loads((folder / "changes.json").read_text())
     client = create_app(settings, EmbeddedStore(settings)).test_client()
     page = client.get("/id/org/ehja.ttl")

@@ -8,6 +8,7 @@ description and a service bullet, plus a planted secret file next to the publish
 
 from __future__ import annotations
 
+import gzip
 import html
 import json
 import re
@@ -540,7 +541,7 @@ def test_personal_data_of_experience_actors_is_refused(guarded, file, find, repl
     assert located and located[0].line > 1, caught.value.problems
     assert any(word in " ".join(p.message_en for p in located) for word in ("person", "e-mail", "phone"))
     assert settings.current_dir.resolve() == first.path  # nothing was published
-    published = " ".join(p.read_text(errors="replace") for p in Path(settings.publish_dir).rglob("*.nq"))
+    published = " ".join(gzip.decompress(p.read_bytes()).decode() for p in Path(settings.publish_dir).rglob("*.nq.gz"))
     assert replace.split(". ", 1)[1][:20] not in published
 
 

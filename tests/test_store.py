@@ -3,6 +3,7 @@ and `kokemus-ld load` / `serve --store`."""
 
 from __future__ import annotations
 
+import gzip
 import json
 import os
 import shutil
@@ -25,7 +26,7 @@ from kokemus_ld.store.base import QueryError, QueryTimeout, StoreUnavailable, ch
 from kokemus_ld.store.embedded import RELOAD_CHECK_SECONDS, EmbeddedStore
 from kokemus_ld.store.remote import RemoteStore
 
-from conftest import free_port
+from conftest import free_port, read_dump
 
 BASE = "https://kokemus.vslj.fi/"
 KUULE = BASE + "id/activity/kuule-minua"
@@ -180,9 +181,9 @@ def smaller_build(built, target: Path) -> Path:
     source = built.current_dir.resolve()
     target.mkdir(parents=True)
     meta = json.loads((source / "meta.json").read_text())
-    lines = [line for line in (source / "kokemus.nq").read_text().splitlines(keepends=True)
+    lines = [line for line in read_dump(source, "kokemus.nq").decode().splitlines(keepends=True)
              if not line.rstrip().endswith(f"<{KUULE}> .")]
-    (target / "kokemus.nq").write_text("".join(lines))
+    (target / "kokemus.nq.gz").write_bytes(gzip.compress("".join(lines).encode()))
     meta.update(build_id=meta["build_id"] + "-smaller", triples=len(lines))
     meta["hashes"] = {k: v for k, v in meta["hashes"].items() if k != KUULE}
     (target / "meta.json").write_text(json.dumps(meta))
@@ -443,7 +444,7 @@ def test_processes_starting_together_make_one_copy(built, tmp_path):
     settings = copied_build(built, tmp_path)
     folder = settings.current_dir.resolve()
     script = ("import sys; from pathlib import Path; from kokemus_ld.store.disk import on_disk\n"
-              "folder = Path(sys.argv[1]); print(on_disk(folder, folder / 'kokemus.nq'))\n")
+              "folder = Path(sys.argv[1]); print(on_disk(folder, 'kokemus.nq'))\n")
     procs = [subprocess.Popen([sys.executable, "-c", script, str(folder)], stdout=subprocess.PIPE, text=True,
                               cwd=str(ROOT)) for _ in range(3)]
     outputs = {proc.communicate(timeout=120)[0].strip() for proc in procs}
@@ -494,7 +495,7 @@ def test_a_query_child_reads_the_whole_on_disk_copy(tmp_path):
     folder = tmp_path / "builds" / "bulky"
     folder.mkdir(parents=True)
     quads = 60_000
-    with open(folder / "kokemus.nq", "w", encoding="utf-8") as out:
+    with gzip.open(folder / "kokemus.nq.gz", "wt", encoding="utf-8") as out:
         for i in range(quads):
             out.write(f'<urn:s:{i}> <urn:p:{i % 7}> "{i:08d} {"kokemustoiminta " * 6}" <urn:g:{i % 50}> .\n')
     (folder / "meta.json").write_text(json.dumps({"build_id": "bulky", "triples": quads}))

@@ -20,13 +20,15 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
+from ..build.dumps import open_dump
+
 STORE_DIR = "store"  # the copy, inside the build's folder
 LOCK_NAME = ".store.lock"
 PART_PREFIX = ".store."  # a copy being made: `.store.<pid>`
 
 
-def on_disk(folder: Path, nquads: Path) -> Path:
-    """The build's on-disk store, made from `nquads` now if no process has made it yet."""
+def on_disk(folder: Path, nquads: str) -> Path:
+    """The build's on-disk store, made from its dump `nquads` now if no process has made it yet."""
     target = folder / STORE_DIR
     if target.is_dir():
         return target
@@ -36,7 +38,7 @@ def on_disk(folder: Path, nquads: Path) -> Path:
             for leftover in folder.glob(PART_PREFIX + "[0-9]*"):  # a maker that died half-way
                 shutil.rmtree(leftover, ignore_errors=True)
             part = folder / f"{PART_PREFIX}{os.getpid()}"
-            subprocess.run([sys.executable, "-m", __name__, str(nquads), str(part)], check=True)
+            subprocess.run([sys.executable, "-m", __name__, str(folder), nquads, str(part)], check=True)
             part.rename(target)
     return target
 
@@ -46,14 +48,15 @@ def open_read_only(path: Path) -> ox.Store:
     return ox.Store.read_only(str(path))
 
 
-def make(nquads: Path, part: Path) -> None:
-    """Bulk-load the N-Quads into a new RocksDB folder and close it (run in its own process)."""
+def make(folder: Path, nquads: str, part: Path) -> None:
+    """Bulk-load the build's N-Quads dump into a new RocksDB folder and close it (run in its own process)."""
     store = ox.Store(str(part))
-    store.bulk_load(path=str(nquads), format=ox.RdfFormat.N_QUADS)
+    with open_dump(folder, nquads) as source:
+        store.bulk_load(input=source, format=ox.RdfFormat.N_QUADS)
     store.flush()
     store.optimize()  # compacted, the heavy queries take half the time (N = 50,000: 12.3 -> 5.4 s)
     del store  # closes the database before the folder is renamed
 
 
 if __name__ == "__main__":
-    make(Path(sys.argv[1]), Path(sys.argv[2]))
+    make(Path(sys.argv[1]), sys.argv[2], Path(sys.argv[3]))

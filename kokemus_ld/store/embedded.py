@@ -22,6 +22,7 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from ..build.dataset import DUMP_NAME, read_meta
+from ..build.dumps import open_dump
 from ..config import Settings
 from .base import (Dataset, QueryError, QueryResult, QueryTimeout, Store, StoreUnavailable, capped,
                    has_dataset_clause)
@@ -120,13 +121,13 @@ class Loaded:
 
     def __init__(self, meta: dict, memory_quads: int):
         folder = Path(meta["_path"])
-        nquads = folder / f"{DUMP_NAME}.nq"
         self.path: Path | None = None
         if meta.get("triples", 0) <= memory_quads:
             self._store = ox.Store()
-            self._store.bulk_load(path=str(nquads), format=ox.RdfFormat.N_QUADS)
+            with open_dump(folder, f"{DUMP_NAME}.nq") as nquads:
+                self._store.bulk_load(input=nquads, format=ox.RdfFormat.N_QUADS)
         else:
-            self.path = on_disk(folder, nquads)
+            self.path = on_disk(folder, f"{DUMP_NAME}.nq")
             self._store = open_read_only(self.path)
         self._pid = os.getpid()
 

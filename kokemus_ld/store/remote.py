@@ -48,6 +48,7 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from ..build.dataset import DUMP_NAME, read_meta
+from ..build.dumps import open_dump
 from ..config import Settings
 from .base import QueryError, QueryTimeout, Store, StoreUnavailable, capped
 
@@ -116,7 +117,8 @@ class RemoteStore(Store):
         if meta is None:
             raise StoreUnavailable(f"no build at {build_dir}: run `kokemus-ld build` first")
         old = self._loaded_meta() or {}
-        quads = list(ox.parse(path=str(Path(meta["_path"]) / f"{DUMP_NAME}.nq"), format=ox.RdfFormat.N_QUADS))
+        with open_dump(Path(meta["_path"]), f"{DUMP_NAME}.nq") as nquads:
+            quads = list(ox.parse(nquads, format=ox.RdfFormat.N_QUADS))
         graphs = {q.graph_name for q in quads if isinstance(q.graph_name, ox.NamedNode)}
         graphs |= {ox.NamedNode(g) for g in old.get("hashes", {})} | {ox.NamedNode(META_GRAPH)}
         public = {k: v for k, v in meta.items() if not k.startswith("_")}

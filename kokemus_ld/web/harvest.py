@@ -16,8 +16,10 @@ from collections import defaultdict
 from pathlib import Path
 
 import pyoxigraph as ox
-from flask import Blueprint, g, request, send_file
+from flask import Blueprint, current_app, g, request, send_file
+from werkzeug.wsgi import FileWrapper
 
+from ..build.dumps import PlainDump
 from ..harvest.catalog import (HSDS_SCHEMA, Download, Statistics, catalog_triples, dataset_modified, namespace_of,
                                parse_since, void_triples, when)
 from ..vocab import DCAT, DCT
@@ -154,16 +156,28 @@ def _catalog_view(triples) -> dict:
 
 @bp.route("/dumps/<name>", methods=["GET", "HEAD"])
 def dump(name: str):
-    """One dump file of the current build (only names the build lists: no path ever reaches the disk)."""
+    """One dump file of the current build (only names the build lists: no path ever reaches the disk).
+
+    A `.gz` is sent as the file it is; a plain dump is its `.gz` inflated on the way (it is not
+    kept on disk, build/dumps.py), with its size, ETag and byte ranges all the same."""
     info = site().store.build_info()
     entry = info["dumps"].get(name)
     if entry is None:
         raise ClientError(404, "Tällaista tiedostoa ei ole. Luettelo: /catalog / No such file. The list: /catalog")
     path = Path(info["_path"]) / name
     fmt = GZIP if entry["gzip"] else by_name(entry["format"], RESOURCE_FORMATS)
-    response = send_file(path, mimetype=fmt.content_type, conditional=True, etag=entry.get("etag") or entry["sha256"],
-                         last_modified=when(info["built"]), max_age=DUMP_CACHE_SECONDS, download_name=name,
-                         as_attachment=False)
+    etag, modified = entry.get("etag") or entry["sha256"], when(info["built"])
+    if "starts" not in entry:  # a gzip, or a plain dump of a build that wrote it as a file
+        response = send_file(path, mimetype=fmt.content_type, conditional=True, etag=etag, last_modified=modified,
+                             max_age=DUMP_CACHE_SECONDS, download_name=name, as_attachment=False)
+    else:
+        plain = PlainDump(Path(f"{path}.gz"), entry["bytes"], entry["starts"])
+        response = current_app.response_class(FileWrapper(plain, PlainDump.CHUNK), mimetype=fmt.content_type,
+                                              direct_passthrough=True)
+        response.content_length, response.last_modified = entry["bytes"], modified
+        response.set_etag(etag)
+        response.headers["Content-Disposition"] = f"inline; filename={name}"
+        response = response.make_conditional(request.environ, accept_ranges=True, complete_length=entry["bytes"])
     response.headers["Access-Control-Allow-Origin"] = "*"
     response.headers["Access-Control-Expose-Headers"] = "ETag, Content-Length, Content-Range"
     response.headers["Cache-Control"] = f"public, max-age={DUMP_CACHE_SECONDS}"
