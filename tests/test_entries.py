@@ -337,12 +337,12 @@ def test_an_edited_file_misses_and_only_it_is_parsed(tmp_path, concepts, parses)
 def test_the_build_cache_keeps_only_the_files_just_read(tmp_path, concepts, parses):
     """The next build's cache holds this build's files, not the old version of an edited one."""
     folder = Path(copy_sources(tmp_path).data_dir)
-    first = BuildCache(None, "stamp")
+    first = BuildCache(None, "stamp", tmp_path / "packs")
     read_data(folder, concepts, cache=first.reuse("parsed"))
     path = folder / "organisations" / "ehja.yaml"
     path.write_text(path.read_text(encoding="utf-8").replace("Ehjä ry", "Ehjä ry (muokattu)"), encoding="utf-8")
     first.save(tmp_path)  # as the first build leaves it in its folder
-    second = BuildCache(tmp_path, "stamp")
+    second = BuildCache(tmp_path, "stamp", tmp_path / "packs")
     parses.clear()
     read_data(folder, concepts, cache=second.reuse("parsed"))
     assert parses == ["data/organisations/ehja.yaml"]

@@ -1,27 +1,39 @@
 """What the previous build computed, reused for the inputs that did not change.
 
-A build keeps its work in `<build>/cache.<section>.pickle` (parsed YAML, mapped documents,
-validated shards), each entry under the content hash of its input. The next build opens
-the published build's cache and takes what it finds under the same hashes; what it uses
-it writes into its own build folder, so the cache is carried forward and never grows
-with stale entries. Every section is stamped with a fingerprint of the code, the
-shapes, the vocabulary and the settings that shape the output: when any of them
-changes, nothing is reused. A missing, unreadable or foreign cache only means more
-work, never a skipped check: a key is the hash of everything its value depends on.
+Values live in an append-only pack beside the builds (`<publish>/cache/values.<n>.pack`),
+each pickled on its own under the content hash of its input. A build's folder holds only
+its index (`cache.index.pickle`: per section, key -> where the value lies and its CRC), so a
+rebuild after one edit appends the few values it computed and writes an index, where it
+rewrote the whole cache before (300 MB at N = 10,000). The next build opens the published
+build's index and reads just the values it asks for. What the index no longer names is
+garbage: when a pack has grown to twice what the index uses, the live values are copied to
+a new pack and the old ones deleted.
+
+Every index is stamped with a fingerprint of the code, the shapes, the vocabulary and the
+settings that shape the output: when any of them changes, nothing is reused. A missing,
+unreadable or foreign index, or a damaged value (its CRC is checked), only means more work,
+never a skipped check: a key is the hash of everything its value depends on.
 """
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
+import os
 import pickle
+import time
+import zlib
 from collections import Counter
 from importlib.metadata import version
 from pathlib import Path
 
-
 from ..config import Settings
 
-CACHE_PREFIX = "cache."
+INDEX_NAME = "cache.index.pickle"  # in each build's folder
+PACKS_DIR = "cache"  # in the publish folder
+PACK_PREFIX, PACK_SUFFIX = "values.", ".pack"
+LOCK_NAME = ".lock"
+SLACK = 64 << 20  # garbage a pack may carry beyond its live values before it is compacted
 _CODE = Path(__file__).resolve().parent.parent  # the kokemus_ld package
 
 
@@ -50,53 +62,66 @@ def digest(*parts) -> str:
 class BuildCache:
     """The previous build's cache (read) and this build's (written): one dict per section.
 
-    A section's file holds each value pickled on its own, so the next build unpickles only
-    the values it asks for and writes the ones it reuses back as the same bytes: a rebuild
-    after one edit re-pickled 300 MB of unchanged documents and shards before. Values are
-    not changed after `get` or `put` (the bytes kept for a reused value must stay true)."""
+    A value looked up and reused keeps its place in the pack; `keep` carries a value forward
+    without reading it at all (a document's N-Quads, needed only if its dump block changes).
+    Values are not changed after `get` or `put` (a reused value's place must stay true)."""
 
-    def __init__(self, previous: Path | None, stamp: str):
-        self.stamp = stamp
-        self.previous = previous
-        self.old: dict[str, dict[str, bytes]] = {}  # per section: key -> the value's pickle
+    def __init__(self, previous: Path | None, stamp: str, packs: Path):
+        self.stamp, self.previous, self.packs = stamp, previous, packs
+        self._pack: str | None = None  # the pack the previous index points into
+        self._sections: dict[str, dict[str, tuple]] | None = None  # its index: key -> (offset, length, crc)
+        self._reader = None
         self.new: dict[str, dict] = {}
-        self.kept: dict[str, dict[str, tuple]] = {}  # per section: key -> (a reused value, its pickle)
+        self.kept: dict[str, dict[str, tuple]] = {}  # per section: key -> (a reused value or None, its place)
         self.hits: Counter = Counter()  # per section: values reused / computed anew
         self.misses: Counter = Counter()
 
-    def section(self, name: str) -> dict[str, bytes]:
-        """The previous build's entries of one section, pickled (empty when missing, corrupt or foreign)."""
-        if name not in self.old:
-            self.old[name] = self._load(name)
-        return self.old[name]
-
-    def _load(self, name: str) -> dict[str, bytes]:
-        if self.previous is None:
-            return {}
-        try:
-            with open(self.previous / f"{CACHE_PREFIX}{name}.pickle", "rb") as fh:
-                stamp, entries = pickle.load(fh)  # noqa: S301 - our own build folder, written below
-        except Exception:  # noqa: BLE001 - anything wrong with a cache file means: recompute
-            return {}
-        return entries if stamp == self.stamp and isinstance(entries, dict) else {}
+    def _index(self) -> dict[str, dict[str, tuple]]:
+        if self._sections is None:
+            self._sections = {}
+            try:
+                with open(self.previous / INDEX_NAME, "rb") as fh:  # type: ignore[operator]
+                    stamp, pack, sections = pickle.load(fh)  # noqa: S301 - our own build folder, written below
+                if stamp == self.stamp and isinstance(sections, dict):
+                    self._reader = open(self.packs / pack, "rb")  # noqa: SIM115 - kept open for reads
+                    self._pack, self._sections = pack, sections
+            except Exception:  # noqa: BLE001 - anything wrong with an index or its pack means: recompute
+                pass
+        return self._sections
 
     def get(self, name: str, key: str):
         """A value computed before (kept for the next build), or None."""
         value = self.new.get(name, {}).get(key)
         if value is None:
-            raw = self.section(name).get(key)
-            value = self._value(raw)
+            place = self._index().get(name, {}).get(key)
+            value = self._read(place)
             if value is not None:
                 self.put(name, key, value)
-                self.kept.setdefault(name, {})[key] = (value, raw)
+                self.kept.setdefault(name, {})[key] = (value, place)
         (self.hits if value is not None else self.misses)[name] += 1
         return value
 
-    @staticmethod
-    def _value(raw: bytes | None):
+    def keep(self, name: str, key: str) -> bool:
+        """Carry a previous value forward unread (False if there is none)."""
+        if key in self.new.get(name, {}):
+            return True
+        place = self._index().get(name, {}).get(key)
+        if place is not None:
+            self.kept.setdefault(name, {})[key] = (None, place)
+        return place is not None
+
+    def _raw(self, place: tuple | None) -> bytes | None:
+        if place is None or self._reader is None:
+            return None
+        offset, length, crc = place
+        raw = os.pread(self._reader.fileno(), length, offset)
+        return raw if len(raw) == length and zlib.crc32(raw) == crc else None
+
+    def _read(self, place: tuple | None):
         try:
-            return None if raw is None else pickle.loads(raw)  # noqa: S301 - as in _load
-        except Exception:  # noqa: BLE001 - a damaged entry is a miss
+            raw = self._raw(place)
+            return None if raw is None else pickle.loads(raw)  # noqa: S301 - as in _index
+        except Exception:  # noqa: BLE001 - a damaged value is a miss
             return None
 
     def put(self, name: str, key: str, value) -> None:
@@ -108,13 +133,55 @@ class BuildCache:
         return Reuse(self, name)
 
     def save(self, build_dir: Path) -> None:
-        """Write this build's entries into its folder (before the build is published)."""
-        for name, entries in self.new.items():
-            kept = self.kept.get(name, {})
-            pickled = {key: kept[key][1] if key in kept and kept[key][0] is value
-                       else pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL) for key, value in entries.items()}
-            with open(build_dir / f"{CACHE_PREFIX}{name}.pickle", "wb") as fh:
-                pickle.dump((self.stamp, pickled), fh, protocol=pickle.HIGHEST_PROTOCOL)
+        """Append this build's new values to the pack and write its index into its folder (before the
+        build is published). Under a lock: builds running at once append one at a time."""
+        self.packs.mkdir(parents=True, exist_ok=True)
+        with open(self.packs / LOCK_NAME, "a") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            packs = sorted(self.packs.glob(f"{PACK_PREFIX}*{PACK_SUFFIX}"))
+            pack = packs[-1].name if packs else _pack_name()
+            live = sum(place[1] for entries in self.kept.values() for _v, place in entries.values())
+            if packs and packs[-1].stat().st_size > 2 * live + SLACK:
+                pack = _pack_name()  # compact: the live values to a new pack, the old packs deleted
+            sections = self._append(self.packs / pack, copy_kept=pack != self._pack)
+            with open(build_dir / INDEX_NAME, "wb") as fh:
+                pickle.dump((self.stamp, pack, sections), fh, protocol=pickle.HIGHEST_PROTOCOL)
+            if packs and pack != packs[-1].name:  # compacted: the new pack holds every live value
+                for old in packs:
+                    old.unlink(missing_ok=True)
+
+    def _append(self, path: Path, copy_kept: bool) -> dict[str, dict[str, tuple]]:
+        """Write the values the pack lacks at its end; every value's place."""
+        sections: dict[str, dict[str, tuple]] = {}
+        with open(path, "ab") as out:
+            position = out.seek(0, os.SEEK_END)
+
+            def append(raw: bytes) -> tuple:
+                nonlocal position
+                out.write(raw)
+                position += len(raw)
+                return position - len(raw), len(raw), zlib.crc32(raw)
+
+            for name in sorted(set(self.new) | set(self.kept)):
+                kept, placed = self.kept.get(name, {}), sections.setdefault(name, {})
+                for key, (value, place) in kept.items():
+                    if key in self.new.get(name, {}) and self.new[name][key] is not value:
+                        continue  # put anew after it was read: written below
+                    raw = self._raw(place) if copy_kept else None
+                    if not copy_kept:
+                        placed[key] = place
+                    elif raw is not None:
+                        placed[key] = append(raw)
+                for key, value in self.new.get(name, {}).items():
+                    if key not in placed:
+                        placed[key] = append(pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL))
+            out.flush()
+            os.fsync(out.fileno())
+        return sections
+
+
+def _pack_name() -> str:
+    return f"{PACK_PREFIX}{time.time_ns():020d}{PACK_SUFFIX}"
 
 
 class Reuse:
@@ -138,4 +205,4 @@ def open_cache(settings: Settings) -> BuildCache:
         previous = settings.current_dir.resolve(strict=True)
     except OSError:
         previous = None
-    return BuildCache(previous, fingerprint(settings))
+    return BuildCache(previous, fingerprint(settings), Path(settings.publish_dir) / PACKS_DIR)

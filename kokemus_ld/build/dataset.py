@@ -22,6 +22,7 @@ import os
 import shutil
 import subprocess
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -190,7 +191,8 @@ def build(settings: Settings, now: dt.datetime | None = None) -> BuildResult:
     work = Path(tempfile.mkdtemp(prefix=f".{build_id}.", dir=publish / "builds"))
     try:
         with stage("dumps"):
-            chunks = [_chunk(documents[doc], modified[doc] if doc in dated else None) for doc in sorted(documents)]
+            chunks = [_chunk(documents[doc], modified[doc] if doc in dated else None, checked.data.nquads)
+                      for doc in sorted(documents)]
             dumps = write_dumps(work, chunks, v.prefixes, checked.cache)
         _write_report(work / "report.ttl", checked.report, checked.cache)
         meta = {
@@ -287,13 +289,13 @@ def _previous_events(previous: dict | None) -> list:
     return json.loads(path.read_text()) if path.exists() else []
 
 
-def _chunk(d: Document, modified: str | None) -> Chunk:
-    """A document's part of the dumps: its N-Quads, with its `dct:modified` when it gets one.
+def _chunk(d: Document, modified: str | None, nquads: Callable[[Document], bytes]) -> Chunk:
+    """A document's part of the dumps: its N-Quads (`nquads(d)`), with its `dct:modified` when it gets one.
 
     The bytes are made only when a dump block is serialized anew; the key names them without."""
     if modified is None:
-        return Chunk(d.iri, d.sha, lambda: d.nquads)
-    return Chunk(d.iri, digest(d.sha, modified), lambda: d.with_modified(modified))
+        return Chunk(d.iri, d.sha, lambda: nquads(d))
+    return Chunk(d.iri, digest(d.sha, modified), lambda: d.with_modified(nquads(d), modified))
 
 
 def _write_report(path: Path, report: Report, cache: BuildCache | None) -> None:

@@ -34,7 +34,7 @@ class Document:
     iri: str
     hash: str  # ignores blank-node labels and triple order (meta.json's per-document hash)
     count: int  # triples
-    nquads: bytes  # sorted lines, the canonical dump's chunk
+    nquads: bytes | None  # sorted lines, the canonical dump's chunk (None: in the build cache, `Mapped.nquads`)
     modified_at: int  # byte offset of the document's own dct:modified line in `nquads`
     described: bool  # the document IRI is itself a subject (so it gets dct:modified)
     sha: str = ""  # SHA-256 of `nquads`: names these exact bytes (a dump block's key) without rehashing them
@@ -45,11 +45,15 @@ class Document:
         """The document without its triples, as kept in the build cache."""
         return dataclasses.replace(self, triples=None)
 
-    def with_modified(self, when: str) -> bytes:
-        """The N-Quads chunk with the document's `dct:modified` in its sorted place."""
+    def light(self) -> "Document":
+        """The document without its triples and its N-Quads (kept apart: a rebuild reads few of them)."""
+        return dataclasses.replace(self, triples=None, nquads=None)
+
+    def with_modified(self, chunk: bytes, when: str) -> bytes:
+        """Its N-Quads `chunk` with the document's `dct:modified` in its sorted place."""
         iri = URIRef(self.iri)
         line = nquads(self.iri, [(iri, MODIFIED, Literal(when, datatype=XSD.dateTime))])
-        return self.nquads[: self.modified_at] + line + self.nquads[self.modified_at:]
+        return chunk[: self.modified_at] + line + chunk[self.modified_at:]
 
 
 def document(iri: str, triples: list) -> Document:
@@ -178,6 +182,8 @@ class Mapped:
             key = digest(f.name, f.kind, f.key, organisation.key if organisation is not None else "", self.source_page)
             group = organisation.facts.ids[0][0] if organisation is not None else ""
             cached = cache.get("mapped", key) if cache is not None else None
+            if cached is not None and not all(cache.keep("nquads", d.sha) for d in cached):
+                cached = None  # (its N-Quads are gone: map it again)
             self.files[f.name] = MappedFile(f, key, group, cached)
 
     def unmapped(self) -> set[str]:
@@ -202,7 +208,18 @@ class Mapped:
 
     def _keep(self, mapped: MappedFile) -> None:
         if self.cache is not None:
-            self.cache.put("mapped", mapped.key, [d.cached() for d in mapped.documents])
+            self.cache.put("mapped", mapped.key, [d.light() for d in mapped.documents])
+            for d in mapped.documents:
+                self.cache.put("nquads", d.sha, d.nquads)
+
+    def nquads(self, d: Document) -> bytes:
+        """A document's N-Quads chunk: as mapped in this build, else from the cache, else mapped again."""
+        chunk = d.nquads if d.nquads is not None or self.cache is None else self.cache.get("nquads", d.sha)
+        if chunk is None:  # a damaged cache: the file that holds it, mapped again
+            name = next(name for name, m in self.files.items() if any(x.iri == d.iri for x in m.documents or ()))
+            self.fresh(name)
+            chunk = next(x.nquads for x in self.files[name].documents if x.iri == d.iri)
+        return chunk
 
     def _organisation(self, f: SourceFile) -> SourceFile | None:
         """The organisation's file of an organisation or an activity (what its mapping reads)."""
