@@ -176,7 +176,8 @@ def _query_tables(runs) -> list[str]:
 def _page_tables(runs) -> list[str]:
     out = _section("Pages and listings under gunicorn (workers = cores, --preload, gunicorn.conf.py)",
                    "req/s and p50 / p99 ms under load (2 threads, 16 connections, one URL, so answered from the page "
-                   "cache after the first request); the ceiling is a minimal Flask app returning our own answers' "
+                   "cache after the first request; resource pages: the median of 3 runs, ours and the ceiling's, "
+                   "all runs' req/s under the table); the ceiling is a minimal Flask app returning our own answers' "
                    "bytes, pre-serialized, under the same gunicorn settings. 'Distinct URLs': listings with facets, "
                    "search words and pages, each asked once, sequentially (every one computed).")
     for r, s in _served(runs):
@@ -190,6 +191,11 @@ def _page_tables(runs) -> list[str]:
                        f"{fmt(page.get('p99_ms'))} | {fmt(ceil.get('rps'))} | {fmt(ceil.get('p50_ms'))} / "
                        f"{fmt(ceil.get('p99_ms'))} | {ratio(page.get('rps'), ceil.get('rps'))} |")
         out.append("")
+        runs_seen = [f"{label}: ours {', '.join(fmt(x) for x in page['runs_rps'])}; ceiling "
+                     f"{', '.join(fmt(x) for x in (get(s, 'ceiling', label) or {}).get('runs_rps', []))}"
+                     for label, page in s["ours"]["pages"].items() if page.get("runs_rps")]
+        if runs_seen:
+            out.append("- Every run's req/s: " + " | ".join(runs_seen) + ".")
         first = get(s, "ours", "listing_first") or {}
         if first:
             out.append(f"- First listings after start, one per worker at once ({first.get('requests')} requests; "

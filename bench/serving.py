@@ -117,7 +117,7 @@ def pages_and_listing(server: M.Server, seconds: float, budget: float, ceiling_d
     for label, path, headers, stored in PAGES:
         status, body, _ = M.fetch(server.url + path, headers, timeout=300)
         (ceiling_dir / stored).write_bytes(body)
-        pages[label] = dict(M.attempt(M.load, server.url + path, seconds, headers=headers),
+        pages[label] = dict(M.attempt(M.steady_load, server.url + path, seconds, headers=headers),
                             status=status, bytes=len(body))
     out["listing_first"] = first_listings(server)
     for label, path in LISTINGS[:2]:
@@ -227,6 +227,6 @@ def ceiling(ceiling_dir: Path, seconds: float, timeout: float) -> dict:
     server = M.start_server("ceiling", gunicorn("bench.ceiling:app", port), port, "/activity.html",
                             env=dict(os.environ, CEILING_DIR=str(ceiling_dir)), cwd=str(ROOT), timeout=timeout)
     try:
-        return {label: M.attempt(M.load, f"{server.url}/{stored}", seconds) for label, _, _, stored in PAGES}
+        return {label: M.attempt(M.steady_load, f"{server.url}/{stored}", seconds) for label, _, _, stored in PAGES}
     finally:
         server.stop()

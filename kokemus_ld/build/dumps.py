@@ -31,6 +31,7 @@ import multiprocessing
 import os
 import struct
 import zlib
+from collections import defaultdict
 from pathlib import Path
 from typing import BinaryIO, Callable, NamedTuple
 
@@ -91,12 +92,16 @@ def write_dumps(work: Path, chunks: list[Chunk], prefixes: dict, cache: BuildCac
     old = Path(cache.previous) if cache is not None and cache.previous is not None else None
     contents = [digest(*(c.key for c in chunks[a:b])) for a, b in spans]  # what each block holds
     plans = {}
+    needed = defaultdict(list)  # span -> the formats that make it anew (TriG and JSON-LD share one parse)
     for _name, _fmt, ext in DUMPS:
         blocks = [(digest(ext, i == 0, content), a, b) for i, ((a, b), content) in enumerate(zip(spans, contents))]
-        previous = cache.get("dumps", ext) if cache is not None and old is not None else None
-        plans[ext] = (blocks, previous)
-    fresh = sum(1 for blocks, previous in plans.values()
-                for key, _a, _b in blocks if key not in {b.key for b in previous or []})
+        copyable = old is not None and cache is not None and (old / f"{DUMP_NAME}.{ext}.gz").is_file()
+        reusable = {b.key: b for b in (cache.get("dumps", ext) if copyable else None) or []}
+        plans[ext] = (blocks, reusable)
+        for key, a, b in blocks:
+            if key not in reusable:
+                needed[a, b].append(ext)
+    fresh = sum(len(exts) for exts in needed.values())
     workers = os.cpu_count() or 2
     _work.update(chunks=chunks, prefixes=prefixes)
     try:
@@ -106,7 +111,11 @@ def write_dumps(work: Path, chunks: list[Chunk], prefixes: dict, cache: BuildCac
         else:
             pool = concurrent.futures.ThreadPoolExecutor(workers)
         with pool, concurrent.futures.ThreadPoolExecutor(max_workers=len(DUMPS)) as formats:
-            written = {ext: formats.submit(_write, work / f"{DUMP_NAME}.{ext}", ext, *plans[ext], old, pool)
+            made = {}  # (format, span's start) -> the future of its new bytes
+            for (a, b), exts in needed.items():
+                future = pool.submit(_fresh, tuple(exts), a, b)
+                made.update(((ext, a), future) for ext in exts)
+            written = {ext: formats.submit(_write, work / f"{DUMP_NAME}.{ext}", ext, *plans[ext], old, made, pool)
                        for _name, _fmt, ext in DUMPS}
             dumps = {}
             for name, fmt, ext in DUMPS:
@@ -122,17 +131,15 @@ def write_dumps(work: Path, chunks: list[Chunk], prefixes: dict, cache: BuildCac
     return dumps
 
 
-def _write(path: Path, ext: str, blocks: list, previous: list | None, old: Path | None,
+def _write(path: Path, ext: str, blocks: list, reusable: dict, old: Path | None, made: dict,
            pool) -> tuple[list[Block], dict, str]:
-    """One dump's gzip; the blocks' index for the next build, the plain dump's meta entry (its
+    """One dump's gzip, its new blocks taken from `made` (made in the pool while the unchanged
+    ones are copied); the blocks' index for the next build, the plain dump's meta entry (its
     size, its ETag: a hash of its frame and its blocks' keys, and where inflating may start)
     and the gzip's SHA-256."""
     gz = Path(str(path) + ".gz")
-    reusable = {b.key: b for b in previous or []}
     zsrc = _open(old / gz.name) if reusable and old is not None else None
     head, tail = _frame(ext, _work["prefixes"])
-    # serialize and compress the changed blocks in the pool while the unchanged ones are copied
-    fresh = {key: pool.submit(_fresh, ext, a, b) for key, a, b in blocks if key not in reusable or zsrc is None}
     index: list[Block] = []
     starts = [(0, len(_GZIP_HEADER))]  # (plain offset, gzip offset) where inflating may start
     crc, size = zlib.crc32(head), len(head)
@@ -141,10 +148,10 @@ def _write(path: Path, ext: str, blocks: list, previous: list | None, old: Path 
             zout = _Hashed(raw)
             zout.write(_GZIP_HEADER + _deflate(head))
             for key, a, b in blocks:
-                block = reusable.get(key) if key not in fresh else None
+                block = reusable.get(key)
                 zdata = _copy(zsrc, block) if block is not None else None
                 if zdata is None:  # changed, or not reusable after all (a damaged previous dump): make it
-                    data, zdata = (fresh.get(key) or pool.submit(_fresh, ext, a, b)).result()
+                    data, zdata = (made.get((ext, a)) if block is None else pool.submit(_fresh, (ext,), a, b)).result()[ext]
                     length, block_crc = len(data), zlib.crc32(data)
                 else:
                     length, block_crc = block.length, block.crc
@@ -193,32 +200,35 @@ def _copy(zsrc, block: Block) -> bytes | None:
     return zdata if len(zdata) == block.zlength and zlib.crc32(zdata) == block.zcrc else None
 
 
-def _fresh(ext: str, a: int, b: int) -> tuple[bytes, bytes]:
-    """The block of chunks a..b serialized anew, and compressed."""
-    chunks = _work["chunks"][a:b]
-    data = _serialized(ext, [(c.iri, c.nquads()) for c in chunks], _work["prefixes"], a == 0)
-    return data, _deflate(data)
+def _fresh(exts: tuple, a: int, b: int) -> dict[str, tuple[bytes, bytes]]:
+    """The block of chunks a..b serialized anew in each format, and compressed."""
+    chunks = [(c.iri, c.nquads()) for c in _work["chunks"][a:b]]
+    return {ext: (data, _deflate(data)) for ext, data in _serialized(exts, chunks, _work["prefixes"], a == 0).items()}
 
 
-def _serialized(ext: str, chunks: list[tuple[str, bytes]], prefixes: dict, first: bool) -> bytes:
-    """Documents (IRI, N-Quads chunk) in one format, without the dump's frame: the same bytes as
-    serializing each alone, since no statement crosses documents; one parse and serialize per
-    block, streamed (pyoxigraph's terms as Python objects cost 4x the serializing; per document
-    and through a list, Turtle took 2.7x as long)."""
-    if ext == "nq":
-        return b"".join(chunk for _iri, chunk in chunks)
+def _serialized(exts: tuple, chunks: list[tuple[str, bytes]], prefixes: dict, first: bool) -> dict[str, bytes]:
+    """Documents (IRI, N-Quads chunk) in each format, without the dump's frame: the same bytes as
+    serializing each alone, since no statement crosses documents. One parse and serialize per
+    block (pyoxigraph's terms as Python objects cost 4x the serializing: per document and
+    through a list, Turtle took 2.7x as long), one parse for TriG and JSON-LD together."""
+    nquads = b"".join(chunk for _iri, chunk in chunks)
     triples = b"".join(chunk.replace(f" <{iri}> .\n".encode(), b" .\n") for iri, chunk in chunks)
-    if ext == "nt":
-        return triples
-    if ext == "ttl":
-        text = ox.serialize(ox.parse(triples, format=ox.RdfFormat.N_TRIPLES), format=ox.RdfFormat.TURTLE,
-                            prefixes=prefixes)
-    else:
-        quads = ox.parse(b"".join(chunk for _iri, chunk in chunks), format=ox.RdfFormat.N_QUADS)
-        if ext == "jsonld":
-            return (b"" if first else b",") + ox.serialize(quads, format=ox.RdfFormat.JSON_LD)[1:-1]
-        text = ox.serialize(quads, format=ox.RdfFormat.TRIG, prefixes=prefixes)
-    return b"".join(line for line in text.splitlines(keepends=True) if not line.startswith(b"@prefix "))
+    both = "trig" in exts and "jsonld" in exts
+    quads = list(ox.parse(nquads, format=ox.RdfFormat.N_QUADS)) if both else None
+    out = {}
+    for ext in exts:
+        if ext in ("nq", "nt"):
+            out[ext] = nquads if ext == "nq" else triples
+        elif ext == "jsonld":
+            text = ox.serialize(quads or ox.parse(nquads, format=ox.RdfFormat.N_QUADS), format=ox.RdfFormat.JSON_LD)
+            out[ext] = (b"" if first else b",") + text[1:-1]
+        else:
+            text = (ox.serialize(ox.parse(triples, format=ox.RdfFormat.N_TRIPLES), format=ox.RdfFormat.TURTLE,
+                                 prefixes=prefixes) if ext == "ttl" else
+                    ox.serialize(quads or ox.parse(nquads, format=ox.RdfFormat.N_QUADS), format=ox.RdfFormat.TRIG,
+                                 prefixes=prefixes))
+            out[ext] = b"".join(line for line in text.splitlines(keepends=True) if not line.startswith(b"@prefix "))
+    return out
 
 
 def _frame(ext: str, prefixes: dict) -> tuple[bytes, bytes]:
