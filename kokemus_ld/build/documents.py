@@ -9,12 +9,12 @@ N-Quads come from the build cache under the hash of exactly what the mapping rea
 
 from __future__ import annotations
 
+import bisect
 import dataclasses
 import hashlib
 from collections import defaultdict
 from operator import itemgetter
 
-import pyoxigraph as ox
 from rdflib import BNode, Literal, URIRef
 from rdflib.namespace import DCAT, DCTERMS as DCT, XSD
 
@@ -23,6 +23,7 @@ from ..vocab import Vocab
 from .cache import BuildCache, digest
 from .entries import SourceFile
 from .mapping import map_file
+from .ntriples import graph_text, term_text
 
 MODIFIED = DCT.modified
 
@@ -58,18 +59,18 @@ class Document:
 
 def document(iri: str, triples: list) -> Document:
     """A document from its triples: hash, sorted N-Quads, references."""
-    keyed = [(_key(s), p, _key(o), (s, p, o)) for s, p, o in triples]
-    keyed.sort(key=itemgetter(0, 1, 2))  # stable: blank nodes keep their order among equals
-    ordered = [k[3] for k in keyed]
-    lines = nquads(iri, ordered)
-    modified = (_key(URIRef(iri)), MODIFIED)
-    before = sum(1 for k in keyed if (k[0], k[1]) < modified)
-    offset = 0
-    for _ in range(before):
-        offset = lines.index(b"\n", offset) + 1
-    refers = frozenset(d for d in (_document_of(o) for _s, _p, o in triples if isinstance(o, URIRef)) if d != iri)
-    described = any(s == URIRef(iri) for s, _p, _o in triples)
-    digest = _digest(f"{s} <{p}> {o}" for s, p, o, _t in keyed)
+    name = graph_text(iri)
+    rows = []  # (subject key, predicate, object key, N-Quads line): plain strings, compared in C
+    for s, p, o in triples:
+        (ks, ns), (kp, np), (ko, no) = term_text(s), term_text(p), term_text(o)
+        rows.append((ks, kp[1:-1], ko, f"{ns} {np} {no} {name} .\n"))
+    rows.sort(key=itemgetter(0, 1, 2))  # stable: blank nodes keep their order among equals
+    lines = "".join([r[3] for r in rows]).encode()
+    before = bisect.bisect_left(rows, (name, str(MODIFIED)))  # the rows sorted before its dct:modified
+    offset = len("".join([r[3] for r in rows[:before]]).encode())
+    refers = frozenset(d for d in {_document_of(r[2][1:-1]) for r in rows if r[2][0] == "<"} if d != iri)
+    described = any(r[0] == name for r in rows)
+    digest = _digest(f"{s} <{p}> {o}" for s, p, o, _line in rows)
     return Document(iri, digest, len(triples), lines, offset, described, hashlib.sha256(lines).hexdigest(), refers,
                     triples)
 
@@ -83,34 +84,11 @@ def _digest(lines) -> str:
     return hashlib.sha256("\n".join(sorted(lines)).encode()).hexdigest()[:16]
 
 
-def _key(term) -> str:
-    """The term in N3 (blank nodes all alike); an IRI without rdflib's per-call validity check."""
-    if isinstance(term, URIRef):
-        return f"<{term}>"
-    return "_:b" if isinstance(term, BNode) else term.n3()
-
-
 def nquads(graph: str, triples) -> bytes:
     """Triples as N-Quads lines in one named graph, in the order given."""
-    name = ox.NamedNode(graph)
-    return ox.serialize([ox.Quad(_ox(s), _ox(p), _ox(o), name) for s, p, o in triples],
-                        format=ox.RdfFormat.N_QUADS)
-
-
-def _ox(term):
-    """An rdflib term as a pyoxigraph term."""
-    if isinstance(term, URIRef):
-        return ox.NamedNode(str(term))
-    if isinstance(term, BNode):
-        return ox.BlankNode(str(term))
-    if term.language:
-        return ox.Literal(str(term), language=term.language)
-    lexical = str(term)
-    if term.datatype == XSD.dateTime and lexical.endswith("+00:00"):
-        # rdflib writes UTC as +00:00, every store as Z: write the canonical form, so the dumps,
-        # the embedded store and a remote store all hold the same literal
-        lexical = lexical[: -len("+00:00")] + "Z"
-    return ox.Literal(lexical, datatype=ox.NamedNode(str(term.datatype or XSD.string)))
+    name = graph_text(graph)
+    return "".join([f"{term_text(s)[1]} {term_text(p)[1]} {term_text(o)[1]} {name} .\n"
+                    for s, p, o in triples]).encode()
 
 
 def partition(triples, v: Vocab) -> dict[str, list]:
