@@ -10,27 +10,89 @@ remembered with the YAML line they came from, for error messages.
 from __future__ import annotations
 
 from decimal import Decimal
+from functools import lru_cache
 from typing import Any
 
 from rdflib import Graph, Literal, URIRef
-from rdflib.namespace import DCAT, DCTERMS as DCT, FOAF, PROV, RDF, RDFS, SKOS, XSD
+from rdflib import namespace as rdflib_namespaces
 
-from ..vocab import ORG, SCHEMA, Vocab
+from .. import vocab as our_namespaces
+from ..vocab import Vocab
 from .entries import SourceFile, line_of
 from .schema import PERIODS
 
 Location = tuple[str, int, str]  # file, line, field
 
 
+class _Terms:
+    """A namespace whose terms are made once: rdflib's namespaces make (and check) a new URIRef
+    at every `RDF.type`, a sixth of mapping a file; one object per IRI also makes every later
+    dictionary look-up of it an identity hit."""
+
+    def __init__(self, namespace):
+        self._namespace, self._items = namespace, {}
+
+    def __getattr__(self, name: str) -> URIRef:
+        term = getattr(self._namespace, name)
+        setattr(self, name, term)  # the next `RDF.type` is a plain attribute
+        return term
+
+    def __getitem__(self, name: str) -> URIRef:
+        term = self._items.get(name)
+        if term is None:
+            term = self._items[name] = self._namespace[name]
+        return term
+
+
+class _VocabTerms:
+    """Our namespaces under one base, those that repeat from file to file with their terms made once."""
+
+    def __init__(self, vocab: Vocab):
+        self.vocab = vocab
+        self.KT, self.CONCEPT, self.ORGS = _Terms(vocab.KT), _Terms(vocab.CONCEPT), _Terms(vocab.ORGS)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.vocab, name)
+
+
+DCAT, DCT, FOAF, PROV, RDF, RDFS, SKOS, XSD = (
+    _Terms(getattr(rdflib_namespaces, name)) for name in ("DCAT", "DCTERMS", "FOAF", "PROV", "RDF", "RDFS", "SKOS", "XSD"))
+ORG, SCHEMA = _Terms(our_namespaces.ORG), _Terms(our_namespaces.SCHEMA)
+
+
+@lru_cache(maxsize=8)
+def _terms(vocab: Vocab) -> _VocabTerms:
+    return _VocabTerms(vocab)
+
+
+@lru_cache(maxsize=1024, typed=True)  # typed: Literal(1) is an integer, Literal(True) a boolean
+def _value(value: int | bool) -> Literal:
+    """A number or a truth value as a literal (positions, ages, counts repeat)."""
+    return Literal(value)
+
+
+@lru_cache(maxsize=1024)
+def _decimal(text: str) -> Literal:
+    """A decimal literal written as `text` (keyed by the text: Decimal("20") == Decimal("20.0"))."""
+    return Literal(Decimal(text))
+
+
+@lru_cache(maxsize=1024)
+def _duration(text: str) -> Literal:
+    """An xsd:duration literal (P1M, PT2H ...: a few values repeat)."""
+    return Literal(text, datatype=XSD.duration)
+
+
 class Mapper:
     """Turns checked entries into one RDF graph and remembers where each triple came from."""
 
     def __init__(self, vocab: Vocab, source_page: str | None = None):
-        self.v = vocab
+        self.v = _terms(vocab)
         self.g: set = set()  # the triples (a plain set: an rdflib Graph costs 3x more to fill)
         self.where: dict[tuple[str, str | None], Location] = {}
         self.source_page = URIRef(source_page) if source_page else None
         self.file = ""
+        self._fi: dict[str, Literal] = {}  # text -> its literal (a name or a description is written two or three times)
 
     # -- helpers ---------------------------------------------------------------------------
 
@@ -39,12 +101,16 @@ class Mapper:
         self.g.add((s, p, o))
         if at is not None:
             loc = (self.file, line_of(*at), field)
-            self.where.setdefault((str(s), str(p)), loc)
-            self.where.setdefault((str(s), None), loc)
+            subject = str(s)
+            self.where.setdefault((subject, str(p)), loc)
+            self.where.setdefault((subject, None), loc)
 
     def fi(self, text: str) -> Literal:
         """A Finnish text literal, trimmed."""
-        return Literal(text.strip(), lang="fi")
+        literal = self._fi.get(text)
+        if literal is None:
+            literal = self._fi[text] = Literal(text.strip(), lang="fi")
+        return literal
 
     def concept(self, ident: str) -> URIRef:
         """The IRI of a concept id."""
@@ -164,7 +230,7 @@ class Mapper:
             self.add(s, KT.area, self.concept(area), (e["areas"], i), f"areas[{i + 1}]")
             self.add(s, SCHEMA.areaServed, self.concept(area), (e["areas"], i), f"areas[{i + 1}]")
         if "nationwide" in e:
-            self.add(s, KT.nationwide, Literal(e["nationwide"]), (e, "nationwide"), "nationwide")
+            self.add(s, KT.nationwide, _value(e["nationwide"]), (e, "nationwide"), "nationwide")
         if "area_note" in e:
             self.add(s, KT.areaNote, self.fi(e["area_note"]), (e, "area_note"), "area_note")
         for i, offer in enumerate(e["services"]):
@@ -172,7 +238,7 @@ class Mapper:
             at, field = (e["services"], i), f"services[{i + 1}]"
             self.add(s, KT.offering, node, at, field)
             self.add(node, RDF.type, KT.ServiceOffering, at, field)
-            self.add(node, KT.position, Literal(i + 1), at, field)
+            self.add(node, KT.position, _value(i + 1), at, field)
             self.add(node, KT.sourceText, self.fi(offer["text"]), (offer, "text"), field + ".text")
             for j, c in enumerate(offer["concepts"]):
                 self.add(node, KT.serviceType, self.concept(c), (offer["concepts"], j), f"{field}.concepts[{j + 1}]")
@@ -188,9 +254,9 @@ class Mapper:
         for key, prop, sprop in (("min_age", self.v.KT.minAge, SCHEMA.suggestedMinAge),
                                  ("max_age", self.v.KT.maxAge, SCHEMA.suggestedMaxAge)):
             if key in item:
-                self.add(node, prop, Literal(item[key]), (item, key), f"{field}.{key}")
+                self.add(node, prop, _value(item[key]), (item, key), f"{field}.{key}")
                 if schema_too:
-                    self.add(node, sprop, Literal(item[key]), (item, key), f"{field}.{key}")
+                    self.add(node, sprop, _value(item[key]), (item, key), f"{field}.{key}")
 
     def _training(self, s, t, org) -> None:
         KT = self.v.KT
@@ -207,8 +273,8 @@ class Mapper:
             at, field = (t["hours"], i), f"training.hours[{i + 1}]"
             self.add(node, KT.volume, vol, at, field)
             self.add(vol, RDF.type, KT.TrainingVolume, at, field)
-            self.add(vol, KT.minHours, Literal(Decimal(str(h["min"]))), (h, "min"), field + ".min")
-            self.add(vol, KT.maxHours, Literal(Decimal(str(h.get("max", h["min"])))), (h, "max" if "max" in h else "min"), field + ".max")
+            self.add(vol, KT.minHours, _decimal(str(h["min"])), (h, "min"), field + ".min")
+            self.add(vol, KT.maxHours, _decimal(str(h.get("max", h["min"]))), (h, "max" if "max" in h else "min"), field + ".max")
             self.add(vol, KT.hourUnit, self.concept(h["unit"]), (h, "unit"), field + ".unit")
             if "qualifier" in h:
                 self.add(vol, KT.hoursQualifier, self.concept(h["qualifier"]), (h, "qualifier"), field + ".qualifier")
@@ -218,11 +284,11 @@ class Mapper:
                 self.add(vol, KT.sourceText, self.fi(h["text"]), (h, "text"), field + ".text")
         if "duration_months" in t:
             d = t["duration_months"]
-            self.add(node, KT.minDuration, Literal(f"P{d['min']}M", datatype=XSD.duration), (d, "min"), "training.duration_months.min")
-            self.add(node, KT.maxDuration, Literal(f"P{d.get('max', d['min'])}M", datatype=XSD.duration),
+            self.add(node, KT.minDuration, _duration(f"P{d['min']}M"), (d, "min"), "training.duration_months.min")
+            self.add(node, KT.maxDuration, _duration(f"P{d.get('max', d['min'])}M"),
                      (d, "max" if "max" in d else "min"), "training.duration_months.max")
         if "weekly_hours" in t:
-            self.add(node, KT.weeklyWorkload, Literal(_hours_duration(t["weekly_hours"]), datatype=XSD.duration),
+            self.add(node, KT.weeklyWorkload, _duration(_hours_duration(t["weekly_hours"])),
                      (t, "weekly_hours"), "training.weekly_hours")
         if "selection" in t:
             self.add(node, KT.selectionMethod, self.concept(t["selection"]), (t, "selection"), "training.selection")
@@ -244,7 +310,7 @@ class Mapper:
         field = f"support[{i + 1}]"
         self.add(s, KT.support, node, (container, i), field)
         self.add(node, RDF.type, KT.SupportArrangement, (container, i), field)
-        self.add(node, KT.position, Literal(i + 1), (container, i), field)
+        self.add(node, KT.position, _value(i + 1), (container, i), field)
         self.add(node, KT.sourceText, self.fi(sup["text"]), (sup, "text"), field + ".text")
         for j, kind in enumerate(sup["kinds"]):
             self.add(node, KT.supportKind, self.concept(kind), (sup["kinds"], j), f"{field}.kinds[{j + 1}]")
@@ -255,18 +321,18 @@ class Mapper:
         if "applies_to" in sup:
             self.add(node, KT.appliesToRole, self.concept(sup["applies_to"]), (sup, "applies_to"), field + ".applies_to")
         if "on_demand" in sup:
-            self.add(node, KT.onDemand, Literal(sup["on_demand"]), (sup, "on_demand"), field + ".on_demand")
+            self.add(node, KT.onDemand, _value(sup["on_demand"]), (sup, "on_demand"), field + ".on_demand")
         for j, sch in enumerate(sup.get("schedules") or []):
             sn = URIRef(f"{s}#tuki-{i + 1}-aikataulu-{j + 1}")
             at, sfield = (sup["schedules"], j), f"{field}.schedules[{j + 1}]"
             self.add(node, KT.schedule, sn, at, sfield)
             self.add(sn, RDF.type, KT.SupportSchedule, at, sfield)
             self.g.add((sn, RDF.type, SCHEMA.Schedule))
-            self.add(sn, SCHEMA.repeatCount, Literal(sch["count"]), (sch, "count"), sfield + ".count")
+            self.add(sn, SCHEMA.repeatCount, _value(sch["count"]), (sch, "count"), sfield + ".count")
             period = PERIODS[sch["per"]]
             if sch.get("every", 1) != 1:
                 period = f"P{sch['every']}{period[-1]}"
-            self.add(sn, SCHEMA.repeatFrequency, Literal(period, datatype=XSD.duration), (sch, "per"), sfield + ".per")
+            self.add(sn, SCHEMA.repeatFrequency, _duration(period), (sch, "per"), sfield + ".per")
             if "qualifier" in sch:
                 self.add(sn, KT.frequencyQualifier, self.concept(sch["qualifier"]), (sch, "qualifier"), sfield + ".qualifier")
             if "mode" in sch:
@@ -300,7 +366,7 @@ class Mapper:
             for t in (KT.FAQItem, SCHEMA.Question):
                 self.add(s, RDF.type, t, (items, i), field)
             self.label(s, item["question"], (item, "question"), field + ".question")
-            self.add(s, KT.position, Literal(i + 1), (items, i), field)
+            self.add(s, KT.position, _value(i + 1), (items, i), field)
             if item["answer"] is None:
                 self.add(s, KT.answerStatus, self.concept("vastaus-puuttuu"), (item, "answer"), field + ".answer")
             else:
