@@ -97,14 +97,18 @@ def partition(triples, v: Vocab) -> dict[str, list]:
     docs: dict[str, list] = defaultdict(list)
     owner: dict[BNode, str] = {}
     pending = []
+    subjects: dict[URIRef, str] = {}  # subject -> its document (a subject has a dozen triples)
+    named = (URIRef, Literal)  # exact types: rdflib's terms are ABCs, and an isinstance that fails is slow
     for s, p, o in triples:
-        if isinstance(s, URIRef):
-            doc = v.document_of(str(s))
-            docs[doc].append((s, p, o))
-            if isinstance(o, BNode):
-                owner.setdefault(o, doc)
-        else:
-            pending.append((s, p, o))
+        doc = subjects.get(s)
+        if doc is None:
+            if not isinstance(s, URIRef):
+                pending.append((s, p, o))
+                continue
+            doc = subjects[s] = v.document_of(str(s))
+        docs[doc].append((s, p, o))
+        if type(o) not in named and isinstance(o, BNode):
+            owner.setdefault(o, doc)
     while pending:
         rest = []
         for s, p, o in pending:

@@ -10,7 +10,7 @@ as pyoxigraph's N-Quads serializer joins them (tests/test_documents.py compares 
 from __future__ import annotations
 
 import pyoxigraph as ox
-from rdflib import BNode, URIRef
+from rdflib import BNode, Literal, URIRef
 from rdflib.namespace import XSD
 
 MAX_IRIS = 100_000  # IRIs whose text is kept (a few MB); a full table starts again
@@ -20,14 +20,15 @@ _STRING, _DATE_TIME = XSD.string, XSD.dateTime
 
 def term_text(term) -> tuple[str, str]:
     """(sort key, N-Triples text) of an rdflib term: the key is its N3, blank nodes all alike."""
-    if type(term) is URIRef or isinstance(term, URIRef):
+    kind = type(term)  # exact types first: rdflib's terms are ABCs, and an isinstance that fails is slow
+    if kind is URIRef or kind is not Literal and kind is not BNode and isinstance(term, URIRef):
         text = _IRIS.get(term)
         if text is None:
             if len(_IRIS) >= MAX_IRIS:
                 _IRIS.clear()
             text = _IRIS[term] = str(ox.NamedNode(term))
         return text, text
-    if isinstance(term, BNode):
+    if kind is BNode or kind is not Literal and isinstance(term, BNode):
         return "_:b", str(ox.BlankNode(term))
     return term.n3(), str(_literal(term))
 
