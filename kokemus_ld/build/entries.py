@@ -51,17 +51,17 @@ class _Values:
 
     def __init__(self, loader: Any):
         self.loader = loader  # its SafeConstructor methods build ints, floats, booleans, nulls, dates
-        self.met: set[int] = set()  # libyaml's composer hands an alias over as the same node again
+        self.met: set = set()  # libyaml's composer hands an alias over as the same node again
 
     def value(self, node: Any) -> Any:
         """The value of one node and everything under it."""
-        line = node.start_mark.line + 1
-        if id(node) in self.met:  # the anchor's line, not the alias's: parse_yaml re-parses for the message
-            raise _Refused(line, *_ALIAS)
-        self.met.add(id(node))
+        if node in self.met:  # the anchor's line, not the alias's: parse_yaml re-parses for the message
+            raise _Refused(node.start_mark.line + 1, *_ALIAS)
+        self.met.add(node)  # (a node hashes by identity)
         tag, shape = node.tag, node.id
-        if tag == _STR and shape == "scalar":
+        if tag == _STR and shape == "scalar":  # most nodes: texts
             return node.value
+        line = node.start_mark.line + 1
         if tag == _MAP and (shape == "mapping" or shape == "scalar" and not node.value):  # `a: !!map` is {}
             return self._mapping(node, line)
         if tag == _SEQ and shape == "sequence":
@@ -270,17 +270,18 @@ class SourceFile:
 
 
 def nfc(value: Any) -> Any:
-    """Every text in Unicode NFC, recursively (editors paste from anywhere)."""
+    """Every text in Unicode NFC, recursively (editors paste from anywhere); mappings and
+    sequences are changed in place (a new copy of each cost a tenth of reading a file)."""
     if isinstance(value, str):
         return unicodedata.normalize("NFC", value)
     if isinstance(value, LMap):
-        out = LMap({k: nfc(v) for k, v in value.items()})
-        out.line, out.key_lines = value.line, value.key_lines
-        return out
-    if isinstance(value, LList):
-        out = LList(nfc(v) for v in value)
-        out.line, out.item_lines = value.line, value.item_lines
-        return out
+        for k, v in value.items():
+            if type(v) is not str or not unicodedata.is_normalized("NFC", v):
+                value[k] = nfc(v)
+    elif isinstance(value, LList):
+        for i, v in enumerate(value):
+            if type(v) is not str or not unicodedata.is_normalized("NFC", v):
+                value[i] = nfc(v)
     return value
 
 
