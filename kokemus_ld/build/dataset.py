@@ -37,7 +37,7 @@ from .dumps import DUMP_NAME, DUMPS, Chunk, write_dumps
 from .entries import read_data
 from .problems import IN_ORDER, DataError, Problem
 from .shards import validate_documents
-from .timing import stage
+from .timing import rare_collections, stage
 from .validation import Report, Shapes, locate_turtle
 
 @dataclasses.dataclass
@@ -135,6 +135,11 @@ def check(settings: Settings) -> Checked:
     """Read, map and validate; raise `DataError` listing every problem if anything is wrong.
 
     What the published build computed for unchanged inputs is reused (see cache.py)."""
+    with rare_collections():
+        return _check(settings)
+
+
+def _check(settings: Settings) -> Checked:
     v = vocab(settings.base_iri)
     with stage("vocabulary"):
         cache = open_cache(settings)
@@ -167,6 +172,11 @@ class BuildResult:
 
 def build(settings: Settings, now: dt.datetime | None = None) -> BuildResult:
     """Validate, then publish a new build atomically; raise `DataError` and publish nothing on failure."""
+    with rare_collections():
+        return _build(settings, now)
+
+
+def _build(settings: Settings, now: dt.datetime | None) -> BuildResult:
     now = (now or dt.datetime.now(dt.timezone.utc)).replace(microsecond=0)
     checked = check(settings)
     v = vocab(settings.base_iri)
