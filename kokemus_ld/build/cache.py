@@ -54,9 +54,13 @@ def digest(*parts) -> str:
     """A content hash of a few strings or bytes (the key of a cached value).
 
     Hashed as one string, each part ended by a NUL: the same hash as one update per part, at a
-    fraction of the calls (a rebuild makes ~36,000 keys at N = 10,000)."""
-    return hashlib.sha256(b"".join((p if isinstance(p, bytes) else str(p).encode()) + b"\0"
-                                   for p in parts)).hexdigest()
+    fraction of the calls (a rebuild makes ~36,000 keys at N = 10,000); parts that are all
+    strings are joined before they are encoded (the same bytes, without a loop in Python)."""
+    try:
+        joined = ("\0".join(parts) + "\0").encode() if parts else b""
+    except TypeError:  # bytes or numbers among them
+        joined = b"".join((p if isinstance(p, bytes) else str(p).encode()) + b"\0" for p in parts)
+    return hashlib.sha256(joined).hexdigest()
 
 
 class BuildCache:

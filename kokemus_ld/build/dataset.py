@@ -305,7 +305,7 @@ def _chunk(d: Document, modified: str | None, nquads: Callable[[Document], bytes
     The bytes are made only when a dump block is serialized anew; the key names them without."""
     if modified is None:
         return Chunk(d.iri, d.sha, lambda: nquads(d))
-    return Chunk(d.iri, digest(d.sha, modified), lambda: d.with_modified(nquads(d), modified))
+    return Chunk(d.iri, f"{d.sha} {modified}", lambda: d.with_modified(nquads(d), modified))
 
 
 def _write_report(path: Path, report: Report, cache: BuildCache | None) -> None:
