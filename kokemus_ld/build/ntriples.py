@@ -13,7 +13,7 @@ import pyoxigraph as ox
 from rdflib import BNode, Literal, URIRef
 from rdflib.namespace import XSD
 
-MAX_IRIS = 100_000  # IRIs whose text is kept (a few MB); a full table starts again
+MAX_IRIS = 20_000  # IRIs whose text is kept (~5 MB at most); a full table starts again
 _IRIS: dict[URIRef, str] = {}  # IRI -> "<IRI>", checked by pyoxigraph (an invalid IRI raises ValueError)
 _STRING, _DATE_TIME = XSD.string, XSD.dateTime
 
