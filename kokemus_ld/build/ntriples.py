@@ -1,7 +1,7 @@
 """rdflib terms as N-Quads text, written as pyoxigraph writes it, and as the keys documents sort by.
 
 A document's N-Quads were made of one pyoxigraph `Quad` per triple, of one pyoxigraph term per
-rdflib term (more than half of mapping a file). Here pyoxigraph still checks every IRI and
+rdflib term (with the sort, nearly half of mapping a file). Here pyoxigraph still checks every IRI and
 writes every literal and blank node, but an IRI is checked once and its text kept (IRIs repeat:
 predicates, classes, concepts, a document's own subjects), and a line is its terms' texts joined
 as pyoxigraph's N-Quads serializer joins them (tests/test_documents.py compares the two).
