@@ -10,14 +10,22 @@ node). The predicates are every text-valued and every free IRI-valued predicate 
 the build and the vocabulary write; tests/test_shapes.py fails when a literal appears under a
 predicate missing here. A topic's pattern is written as what is wrong (`bad`); the shape says
 "found nowhere in the value" with a negative lookahead (Python `re`, as pyshacl uses).
+
+The lookahead tries `bad` at every character of every text, which made these checks the
+largest part of validation's regular expressions. So a topic may also say what is plainly
+fine (`clear`: a value with at most five digits holds no phone number), tried first and in
+one pass, and which alternatives of what is wrong can only start at the value's start
+(`bad_at_start`: tried there once, not at every character). The verdicts are the same
+(tests/test_shapes.py: every topic on 200,000 random strings); on 40,000 generated texts
+the phone check took 9x less time, the e-mail check 5x, the placeholder check 1.4x.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import NamedTuple
 
 OUT = Path(__file__).with_name("kt-text-checks.ttl")
-NOWHERE = r"^(?![\s\S]*(?:{}))"  # the value holds no match of the pattern
 
 # Language-tagged text (the data's and the vocabulary's); every topic applies.
 TEXT = ["kt:sourceText", "kt:sourceHeading", "kt:areaNote", "kt:editorialNote", "kt:givenBy",
@@ -43,18 +51,41 @@ PHONE_MESSAGE = ('"Tekstissä on puhelinnumero. Kokemustoimijoiden henkilötieto
                  'Experience actors\' personal data is never published; only an organisation\'s own contact data '
                  '(schema:telephone) is allowed."@en')
 
-# (shape name prefix, names fi/en, severity, bad pattern, flags, message, predicates)
+
+
+class Topic(NamedTuple):
+    """One check over text: a shape per predicate."""
+
+    name: str  # the shape name's prefix
+    names: tuple  # (fi, en)
+    severity: str | None  # None: a violation
+    bad: str  # what is wrong, found anywhere in the value
+    flags: str | None
+    message: str  # Turtle: the sh:message literals
+    predicates: list
+    clear: str | None = None  # what is plainly fine (a shortcut: never decides against a value)
+    bad_at_start: str | None = None  # what is wrong, found only from the value's start
+
+
+def pattern(topic: Topic) -> str:
+    """The shape's sh:pattern: the value is plainly fine, or no part of it is wrong."""
+    start = f"^(?!{topic.bad_at_start})" if topic.bad_at_start else "^"
+    nowhere = start + rf"(?![\s\S]*(?:{topic.bad}))"
+    return f"{topic.clear}|{nowhere}" if topic.clear else nowhere
+
+
+WORD = "a-zåäöéü0-9"
 TOPICS = [
     # Empty or only punctuation/whitespace, "VASTAUS" or "testi" as the whole value, "lorem ...",
     # or a TODO / TBD / FIXME / xxx token. The seed has "VASTAUS" (FAQ) and "testi" (guideline).
     # Typed values (numbers, dates, durations) cannot be placeholders: their sh:datatype fails first.
-    ("Placeholder", ("paikkamerkki", "placeholder"), None,
-     r"^[^a-zåäöéü0-9]*$|^[^a-zåäöéü0-9]*(vastaus|testi)[^a-zåäöéü0-9]*$|^[^a-zåäöéü0-9]*lorem|lorem ipsum"
-     r"|(^|[^a-zåäöéü0-9])(todo|tbd|fixme|xxx+)([^a-zåäöéü0-9]|$)", "i",
+    Topic("Placeholder", ("paikkamerkki", "placeholder"), None,
+     rf"lorem ipsum|(^|[^{WORD}])(todo|tbd|fixme|xxx+)([^{WORD}]|$)", "i",
      '"Arvo on tyhjä tai paikkamerkki (esim. \\"VASTAUS\\", \\"testi\\", \\"lorem ...\\", \\"TODO\\", \\"TBD\\", '
      '\\"xxx\\"): jätä tieto pois tai kirjoita varsinainen teksti."@fi ,\n        "The value is empty or a placeholder '
      '(e.g. \\"VASTAUS\\", \\"testi\\", \\"lorem ...\\", \\"TODO\\", \\"TBD\\", \\"xxx\\"): leave the fact out or write '
-     'the real text."@en', TEXT + STRINGS),
+     'the real text."@en', TEXT + STRINGS,
+     bad_at_start=rf"[^{WORD}]*$|[^{WORD}]*(vastaus|testi)[^{WORD}]*$|[^{WORD}]*lorem"),
     # Safeguarding: only a kt:Organisation may carry contact data, and only in its contact
     # properties (schema:email, schema:telephone, ...: ktsh:PersonalDataShape). Recognised:
     # name@host, name(at)host; +358 40 123 4567, 040 123 4567, 0401234567, 040-123 4567,
@@ -62,22 +93,24 @@ TOPICS = [
     # The e-mail pattern starts only at the first character of a run of name characters (the
     # lookbehind): a run's tail matches only when the whole run does, so the values it finds are
     # the same, but Python's regex no longer retries every tail of every word (3x faster).
-    ("Email", ("sähköpostiosoite", "e-mail address"), None,
-     r"(?<![a-z0-9._%+-])[a-z0-9._%+-]+(@|[ ]?[(]at[)][ ]?)[a-z0-9-]+([.][a-z0-9-]+)*[.][a-z]{2,}", "i", EMAIL_MESSAGE,
-     TEXT + STRINGS),
-    ("Phone", ("puhelinnumero", "phone number"), None,
-     r"(([+]|(^|[^0-9])00)[ ]?[1-9][0-9]{0,2}[ ().-]*[0-9]([ ().-]?[0-9]){5,12})"
-     r"|((^|[^0-9a-z+,-])[(]?0[0-9]{1,3}[)]?[ -]?[0-9]{2,4}[ -]?[0-9]{2,4}([ ][0-9]{1,4})?($|[^0-9a-z-]))", "i",
-     PHONE_MESSAGE, TEXT + STRINGS),
-    ("MailtoLink", ("sähköpostilinkki", "mailto link"), None, r"^mailto:", "i", EMAIL_MESSAGE, LINKS),
-    ("TelLink", ("puhelinlinkki", "tel link"), None, r"^tel:", "i", PHONE_MESSAGE, LINKS),
+    # Clear: no "@" and no "(" (as in "(at)"), so no address.
+    Topic("Email", ("sähköpostiosoite", "e-mail address"), None,
+          r"(?<![a-z0-9._%+-])[a-z0-9._%+-]+(@|[ ]?[(]at[)][ ]?)[a-z0-9-]+([.][a-z0-9-]+)*[.][a-z]{2,}", "i",
+          EMAIL_MESSAGE, TEXT + STRINGS, clear=r"^[^@(]*$"),
+    # Clear: at most five digits (every alternative needs six).
+    Topic("Phone", ("puhelinnumero", "phone number"), None,
+          r"(([+]|(^|[^0-9])00)[ ]?[1-9][0-9]{0,2}[ ().-]*[0-9]([ ().-]?[0-9]){5,12})"
+          r"|((^|[^0-9a-z+,-])[(]?0[0-9]{1,3}[)]?[ -]?[0-9]{2,4}[ -]?[0-9]{2,4}([ ][0-9]{1,4})?($|[^0-9a-z-]))", "i",
+          PHONE_MESSAGE, TEXT + STRINGS, clear=r"^\D*(?:\d\D*){0,5}$"),
+    Topic("MailtoLink", ("sähköpostilinkki", "mailto link"), None, r"^mailto:", "i", EMAIL_MESSAGE, LINKS),
+    Topic("TelLink", ("puhelinlinkki", "tel link"), None, r"^tel:", "i", PHONE_MESSAGE, LINKS),
     # Text hygiene of verbatim source text: reported, never blocking. The raw text is kept as the
     # source wrote it ("kotitehtävät).Vapaaehtoistoiminnan"); a normalised copy may fix it.
-    ("SpaceAfterStop", ("välilyönti pisteen jälkeen", "space after full stop"), "sh:Info",
+    Topic("SpaceAfterStop", ("välilyönti pisteen jälkeen", "space after full stop"), "sh:Info",
      r"[a-zäö)][.][A-ZÄÖÅ]", None,
      '"Virkkeen lopun pisteen jälkeen puuttuu välilyönti (esim. \\"tuntia.Vapaaehtoistoiminnan\\")."@fi ,\n'
      '        "A space is missing after a full stop (e.g. \\"tuntia.Vapaaehtoistoiminnan\\")."@en', TEXT),
-    ("EdgeWhitespace", ("tyhjä tekstin reunalla", "edge whitespace"), "sh:Info", r"^\s|\s$", None,
+    Topic("EdgeWhitespace", ("tyhjä tekstin reunalla", "edge whitespace"), "sh:Info", r"^\s|\s$", None,
      '"Tekstin alussa tai lopussa on ylimääräistä tyhjää."@fi ,\n        "The text has leading or trailing whitespace."@en',
      TEXT),
 ]
@@ -108,16 +141,16 @@ def turtle_string(text: str) -> str:
     return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
-def shape(topic: tuple, predicate: str) -> str:
+def shape(topic: Topic, predicate: str) -> str:
     """The Turtle of one topic's property shape on one predicate."""
-    name, (fi, en), severity, bad, flags, message, _ = topic
+    name, (fi, en), severity, flags, message = topic.name, topic.names, topic.severity, topic.flags, topic.message
     lines = [f"ktsh:{name}-{predicate.replace(':', '-')} a sh:PropertyShape ;",
              f"    sh:targetSubjectsOf {predicate} ;",
              f"    sh:path {predicate} ;",
              f'    sh:name "{fi} ({predicate})"@fi , "{en} ({predicate})"@en ;']
     if severity:
         lines.append(f"    sh:severity {severity} ;")
-    lines.append(f"    sh:pattern {turtle_string(NOWHERE.format(bad))} ;")
+    lines.append(f"    sh:pattern {turtle_string(pattern(topic))} ;")
     if flags:
         lines.append(f'    sh:flags "{flags}" ;')
     lines.append(f"    sh:message {message} .")
@@ -128,8 +161,8 @@ def text_checks() -> str:
     """The whole generated file."""
     parts = [HEADER]
     for topic in TOPICS:
-        parts.append(f"\n# --- {topic[1][1]} {'-' * (90 - len(topic[1][1]))}\n")
-        parts.extend("\n" + shape(topic, p) for p in topic[-1])
+        parts.append(f"\n# --- {topic.names[1]} {'-' * (90 - len(topic.names[1]))}\n")
+        parts.extend("\n" + shape(topic, p) for p in topic.predicates)
     return "".join(parts)
 
 

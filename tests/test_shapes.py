@@ -10,6 +10,8 @@ text in a build of the real and of synthetic data.
 from __future__ import annotations
 
 import importlib.util
+import random
+import re
 from pathlib import Path
 
 import pytest
@@ -149,6 +151,28 @@ def test_the_generated_text_checks_are_current():
     generator = _module(ROOT / "shapes" / "make_text_checks.py", "make_text_checks")
     assert generator.OUT.read_text(encoding="utf-8") == generator.text_checks(), \
         "run .venv/bin/python shapes/make_text_checks.py"
+
+
+def test_the_text_checks_shortcuts_give_the_plain_checks_verdicts(mapped):
+    """A topic's `clear` and `bad_at_start` only make the check faster: on random strings made of
+    what the patterns look for, and on every text of the data, each shape's pattern says what
+    "no part of the value is wrong" says."""
+    generator = _module(ROOT / "shapes" / "make_text_checks.py", "make_text_checks")
+    data = mapped[0]
+    rng = random.Random(6)
+    alphabet = "0123456789٣ ()+-.,@%_\nabtodxfimelrpsuvåäöTODOXLREM"
+    samples = ["".join(rng.choice(alphabet) for _ in range(rng.randint(0, 28))) for _ in range(20_000)]
+    samples += [str(o) for o in set(data.objects()) if isinstance(o, Literal)]
+    samples += ["xxx", "TODO", "lorem ipsum", "Lorem", "  vastaus ", "testi", "!!", "", "tbd.", "a todo b",
+                "040 123 4567", "+358 40 123 4567", "(02) 123 456", "1234567-8", "nimi@example.org", "nimi (at) host.fi",
+                "mailto:nimi@example.org", "tel:+358401234567"]
+    for topic in generator.TOPICS:
+        bad = f"^(?:{topic.bad_at_start})|{topic.bad}" if topic.bad_at_start else topic.bad
+        plain = re.compile(rf"^(?![\s\S]*(?:{bad}))", re.I if topic.flags else 0)
+        fast = re.compile(generator.pattern(topic), re.I if topic.flags else 0)
+        differ = [t for t in samples if bool(plain.search(t)) != bool(fast.search(t))]
+        assert differ == [], (topic.name, differ[:5])
+        assert any(not plain.search(t) for t in samples) or topic.severity, topic.name  # the samples do hit it
 
 
 def test_every_predicate_with_text_or_a_free_link_is_checked(tmp_path, mapped):
