@@ -5,13 +5,14 @@ give the same page as rows rendered afresh, and a new build renders them again."
 from __future__ import annotations
 
 import random
+import time
 from pathlib import Path
 
 import pytest
 
 from kokemus_ld.build.dataset import build
 from kokemus_ld.config import Settings
-from kokemus_ld.store.embedded import EmbeddedStore
+from kokemus_ld.store.embedded import RELOAD_CHECK_SECONDS, EmbeddedStore
 from kokemus_ld.web import listing as listing_module
 from kokemus_ld.web.app import create_app
 from kokemus_ld.web.listing import DirectoryIndex, ListingState, RowCache, _mask, directory_index, warm
@@ -162,6 +163,7 @@ def test_a_rows_html_changes_when_the_build_changes(tmp_path):
     entry.write_text(text.replace("Vertaisomaisia sekä kokemusasiantuntijoita.",
                                   "Vertaisomaisia sekä koulutettuja kokemusasiantuntijoita.", 1), encoding="utf-8")
     build(settings)
+    time.sleep(RELOAD_CHECK_SECONDS + 0.1)  # the store looks at `current` once a second
     after = finfami_card()
     assert "Vertaisomaisia sekä koulutettuja kokemusasiantuntijoita." in after
     assert "Vertaisomaisia sekä kokemusasiantuntijoita." not in after
