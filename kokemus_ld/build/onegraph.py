@@ -126,7 +126,6 @@ class OneGraph(Memory):
         subjects = (self._Memory__pos.get(p) or _NONE).get(o)
         return list(subjects) if subjects else []
 
-
     def values_of(self, p) -> dict:
         """Each object of predicate `p` -> its subjects (a dict used as an ordered set), straight from the
         index (only while `one()`; not to be changed)."""
